@@ -1,0 +1,14 @@
+namespace Vantage6.Cli;
+
+/// <summary>Console messages in the reference's <c>[info ] - text</c> style, coloured only on a terminal.</summary>
+internal static class Out
+{
+    private static readonly bool Colour = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+
+    public static void Info(string text) => Write("info ", "\u001b[32m", text);
+    public static void Warn(string text) => Write("warn ", "\u001b[33m", text);
+    public static void Error(string text) => Write("error", "\u001b[31m", text);
+
+    private static void Write(string tag, string colour, string text) =>
+        Console.Out.WriteLine(Colour ? $"[{colour}{tag}\u001b[0m] - {text}" : $"[{tag}] - {text}");
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Vantage6.Server.Infrastructure;
+
+/// <summary>
+/// The paginated envelope of every collection endpoint (api-core §1.5–1.6): page/per_page,
+/// sort, the <c>links</c> object and the <c>total-count</c>/<c>Link</c> headers.
+/// </summary>
+public static class Pagination
+{
+    /// <param name="modelName">name used in sort errors, e.g. <c>User</c></param>
+    /// <param name="wrapped">role endpoints phrase their 500s as "An unexpected error occurred: …"</param>
+    /// <param name="allowNoPagination">only <c>GET /rule</c> accepts <c>no_pagination=1</c></param>
+    public static async Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<T, object> map,
+        string modelName, bool wrapped = false, bool allowNoPagination = false) where T : class
+    {
+        var q = ctx.Request.Query;
+        string Error(string text) => wrapped ? $"An unexpected error occurred: {text}" : text;
+
+        bool all = allowNoPagination && q["no_pagination"].FirstOrDefault() == "1";
+        int page = ParseInt(q["page"].FirstOrDefault(), 1, Error);
+        int perPage = ParseInt(q["per_page"].FirstOrDefault(), 10, Error);
+        if (page < 1) throw ApiException.ServerError(Error("page needs to be >= 1"));
+        if (perPage < 1) throw ApiException.ServerError(Error("per_page needs to be >= 1"));
+
+        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName, Error);
+        int total = await query.CountAsync(ctx.RequestAborted);
+        if (all) { page = 1; perPage = Math.Max(total, 1); }
+        var rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
+
+        var links = new Dictionary<string, string>();
+        string Url(int p) => BuildUrl(ctx, p);
+        links["first"] = Url(1);
+        if (page > 1) links["previous"] = Url(page - 1);
+        links["self"] = Url(page);
+        if ((long)(page - 1) * perPage + rows.Count < total) links["next"] = Url(page + 1);
+        int last = (int)Math.Ceiling(total / (double)perPage);
+        if (last >= 1) links["last"] = Url(last);
+
+        var headers = ctx.Response.Headers;
+        headers["total-count"] = total.ToString(CultureInfo.InvariantCulture);
+        headers["Link"] = string.Join(",", links.Select(kv => $"<{kv.Value}>; rel={kv.Key}"));
+        headers["access-control-expose-headers"] = "total-count, Link";
+        return Results.Json(new { data = rows.Select(map).ToList(), links }, Json.Options);
+    }
+
+    private static int ParseInt(string? value, int @default, Func<string, string> error)
+    {
+        if (value is null) return @default;
+        if (int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return v;
+        throw ApiException.ServerError(error($"invalid literal for int() with base 10: '{value}'"));
+    }
+
+    /// <summary>Sorts by table columns named in <c>sort=a,-b</c>; default ascending id.</summary>
+    private static IQueryable<T> ApplySort<T>(DbContext db, IQueryable<T> query, string? sort, string modelName, Func<string, string> error)
+        where T : class
+    {
+        var entity = db.Model.FindEntityType(typeof(T));
+        if (string.IsNullOrWhiteSpace(sort) || entity is null)
+            return entity?.FindProperty("Id") is null ? query : query.OrderBy(e => EF.Property<object>(e, "Id"));
+        IOrderedQueryable<T>? ordered = null;
+        foreach (var raw in sort.Split(','))
+        {
+            var item = raw.Trim();
+            bool desc = item.StartsWith('-');
+            var column = item.TrimStart('-', '+');
+            var property = entity.GetProperties().FirstOrDefault(p => ColumnName(p) == column)
+                ?? throw ApiException.ServerError(error($"Cannot sort a '{modelName}' by '{column}' because it does not exist"));
+            var name = property.Name;
+            ordered = ordered is null
+                ? desc ? query.OrderByDescending(e => EF.Property<object>(e, name)) : query.OrderBy(e => EF.Property<object>(e, name))
+                : desc ? ordered.ThenByDescending(e => EF.Property<object>(e, name)) : ordered.ThenBy(e => EF.Property<object>(e, name));
+        }
+        return ordered ?? query;
+    }
+
+    private static string? ColumnName(IProperty p) =>
+        p.GetColumnName(StoreObjectIdentifier.Table(p.DeclaringType.GetTableName() ?? "", p.DeclaringType.GetSchema())) ?? p.GetColumnName();
+
+    /// <summary>Request path with the original query order, first value per key, <c>page</c> replaced in place.</summary>
+    private static string BuildUrl(HttpContext ctx, int page)
+    {
+        var sb = new StringBuilder(ctx.Request.PathBase + ctx.Request.Path);
+        var seen = new HashSet<string>();
+        var parts = new List<string>();
+        bool pageDone = false;
+        foreach (var pair in (ctx.Request.QueryString.Value ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            var key = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
+            if (!seen.Add(key)) continue;
+            var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
+            if (key == "page") { value = page.ToString(CultureInfo.InvariantCulture); pageDone = true; }
+            parts.Add(Encode(key) + "=" + Encode(value));
+        }
+        if (!pageDone) parts.Add("page=" + page.ToString(CultureInfo.InvariantCulture));
+        return sb.Append('?').Append(string.Join('&', parts)).ToString();
+    }
+
+    private static string Encode(string s) => Uri.EscapeDataString(s).Replace("%20", "+");
+}
