@@ -37,7 +37,7 @@ public static class ServerHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes;
+            k.Limits.MaxRequestBodySize = config.MaxBodyBytes;
         });
 
         var database = DatabaseUri.Parse(config.Uri, run.DataDirectory);
@@ -50,6 +50,7 @@ public static class ServerHost
         builder.Services.AddSingleton<LastSeenTracker>();
         builder.Services.AddSingleton<LoginService>();
         builder.Services.AddSingleton<NodeKeyIndex>();
+        builder.Services.AddSingleton<RecoveryThrottle>();
         builder.Services.AddSingleton<MailService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MailService>());
         builder.Services.AddScoped<DatabaseInitializer>();

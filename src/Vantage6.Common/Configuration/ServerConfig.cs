@@ -13,7 +13,7 @@ public sealed record ServerConfig
     public string Uri { get; init; } = "sqlite://";
     public bool AllowDropAll { get; init; }
     /// <summary>HMAC key for all tokens; generated per start when the file has none.</summary>
-    public string JwtSecretKey { get; init; } = Guid.NewGuid().ToString();
+    public string JwtSecretKey { get; init; } = NewSecret();
     public bool JwtSecretGenerated { get; init; } = true;
     public string ServerName { get; init; } = "cotopaxi";
     public string? ServerUrl { get; init; }
@@ -34,6 +34,11 @@ public sealed record ServerConfig
     public string? DataDirectory { get; init; }
     /// <summary>Notes found while loading (e.g. an invalid token lifetime replaced by its default); logged at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Largest JSON request body (<c>max_body_size_mb</c>, default 16); bigger uploads use /blobstream.</summary>
+    public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>256 random bits from a CSPRNG, for when no <c>jwt_secret_key</c> is configured.</summary>
+    public static string NewSecret() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 }
 
 public sealed class PasswordPolicyConfig

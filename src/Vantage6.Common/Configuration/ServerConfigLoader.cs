@@ -77,6 +77,8 @@ public static class ServerConfigLoader
 
         string? type = c.String("type");
         var (access, refresh) = TokenLifetimes(c, type, warnings);
+        if (!c.Has("cors_allowed_origins"))
+            warnings.Add("No 'cors_allowed_origins' in the configuration: every origin may call this server; list your UI's origin");
         string? secret = c.String("jwt_secret_key");
         if (string.IsNullOrEmpty(secret)) secret = null;
 
@@ -119,7 +121,7 @@ public static class ServerConfigLoader
             ApiPath = apiPath,
             Uri = c.String("uri", required: true) ?? "",
             AllowDropAll = c.Bool("allow_drop_all", required: true) ?? false,
-            JwtSecretKey = secret ?? Guid.NewGuid().ToString(),
+            JwtSecretKey = secret ?? ServerConfig.NewSecret(),
             JwtSecretGenerated = secret is null,
             ServerName = c.String("server_name") ?? "cotopaxi",
             ServerUrl = c.String("server_url"),
@@ -133,6 +135,7 @@ public static class ServerConfigLoader
                 BetweenUserEmailsMinutes = policy?.Int("between_user_emails_minutes", min: 0) ?? 60,
             },
             CorsAllowedOrigins = c.StringOrList("cors_allowed_origins") ?? ["*"],
+            MaxBodyBytes = (c.Int("max_body_size_mb", min: 1) ?? 16) * 1024 * 1024,
             Smtp = smtp,
             SupportEmail = c.String("support_email") ?? "support@vantage6.ai",
             EmailTokenValidityMinutes = emailValidity,

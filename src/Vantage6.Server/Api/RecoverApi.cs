@@ -41,7 +41,7 @@ public static class RecoverApi
     }
 
     private static async Task<IResult> RequestPasswordReset(HttpContext ctx, V6DbContext db, ServerConfig config, MailService mail,
-        TokenService tokens)
+        TokenService tokens, RecoveryThrottle throttle)
     {
         var json = await RequestBody.ReadJsonAsync(ctx);
         var body = Lost.Validate(json);
@@ -58,7 +58,8 @@ public static class RecoverApi
         {
             var now = DateTime.UtcNow;
             var between = TimeSpan.FromMinutes(config.PasswordPolicy.BetweenUserEmailsMinutes);
-            if (user.LastEmailRecoverPasswordSent is null || now - user.LastEmailRecoverPasswordSent.Value >= between)
+            if ((user.LastEmailRecoverPasswordSent is null || now - user.LastEmailRecoverPasswordSent.Value >= between)
+                && throttle.TryAcquire(LoginService.ClientIp(ctx)))
             {
                 var token = tokens.CreateResetToken(user.Id, TimeSpan.FromMinutes(config.EmailTokenValidityMinutes));
                 mail.Enqueue(MailTemplates.PasswordReset(user.Email!, user.Firstname ?? user.Username ?? "", token, config.SupportEmail));
@@ -93,16 +94,25 @@ public static class RecoverApi
         return Results.Json(new { msg = "The password has successfully been reset!" });
     }
 
+    /// <summary>
+    /// After a password was reset by e-mail, the 2FA cannot be reset by e-mail too for this long: otherwise
+    /// access to the mailbox alone would be enough to take over the account. An administrator can still help.
+    /// </summary>
+    public static readonly TimeSpan TwoFactorResetLockAfterPasswordMail = TimeSpan.FromDays(7);
+
     private static async Task<IResult> RequestTwoFactorReset(HttpContext ctx, V6DbContext db, LoginService login, ServerConfig config,
-        MailService mail, TokenService tokens)
+        MailService mail, TokenService tokens, RecoveryThrottle throttle)
     {
         var body = TwoFactorLost.Validate(await RequestBody.ReadJsonAsync(ctx));
         var user = await login.CheckPasswordAsync(db, body.String("username")!, body.String("password")!, LoginService.ClientIp(ctx))
                    ?? throw ApiException.Unauthorized("Failed to login");
         if (!mail.Enabled)
             throw ApiException.BadRequest("No mailserver settings found in server configuration - cannot send you an email to reset your 2FA! Contact your administrator.");
+        if (user.LastEmailRecoverPasswordSent is { } sent && DateTime.UtcNow - sent < TwoFactorResetLockAfterPasswordMail)
+            throw ApiException.BadRequest(
+                "Your password was recently reset by e-mail, so your two-factor authentication cannot be reset by e-mail as well. Contact your administrator.");
         var token = tokens.CreateResetToken(user.Id, TimeSpan.FromMinutes(config.EmailTokenValidityMinutes));
-        if (!string.IsNullOrEmpty(user.Email))
+        if (!string.IsNullOrEmpty(user.Email) && throttle.TryAcquire(LoginService.ClientIp(ctx)))
             mail.Enqueue(MailTemplates.TwoFactorReset(user.Email!, user.Firstname ?? user.Username ?? "", token, config.SupportEmail));
         return Results.Json(new { msg = "You should have received an email that will allow you to reset your 2FA." });
     }

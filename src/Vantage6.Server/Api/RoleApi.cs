@@ -107,7 +107,7 @@ public static class RoleApi
                 q = q.Where(r => own.Contains(r.Id) || r.OrganizationId == null || r.OrganizationId == org);
             else q = q.Where(r => own.Contains(r.Id));
         }
-        return await Pagination.PageAsync(ctx, db, q, r => View(r, paths), "Role", wrapped: true);
+        return await Pagination.PageAsync(ctx, db, q, r => View(r, paths), "Role");
     }
 
     /// <summary>Role name or description LIKE any of the given patterns.</summary>

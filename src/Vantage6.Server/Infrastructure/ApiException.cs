@@ -15,8 +15,6 @@ public sealed class ApiException(int status, object body) : Exception(body.ToStr
     public static ApiException BadRequest(string msg) => Msg(400, msg);
     public static ApiException Unauthorized(string msg) => Msg(401, msg);
     public static ApiException NotFound(string msg) => Msg(404, msg);
-    /// <summary>The reference answers bad paging/sorting with 500 and a message; we keep that.</summary>
-    public static ApiException ServerError(string msg) => Msg(500, msg);
     public static ApiException Framework(int status, string message) => new(status, new JsonObject { ["message"] = message });
 
     public static ApiException Validation(JsonObject errors) =>

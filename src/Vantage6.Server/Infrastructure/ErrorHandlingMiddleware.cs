@@ -37,6 +37,10 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             if (ctx.Response.HasStarted) throw;
             await WriteJson(ctx, e.Status, e.Body);
         }
+        catch (BadHttpRequestException e) when (!ctx.Response.HasStarted && e.StatusCode == 413)
+        {
+            await WriteJson(ctx, 413, new { msg = "The request body is too large; upload large data through /blobstream" });
+        }
         catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
         {
             await WriteJson(ctx, e.StatusCode, new { message = "The browser (or proxy) sent a request that this server could not understand." });

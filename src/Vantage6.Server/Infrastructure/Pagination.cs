@@ -12,27 +12,27 @@ namespace Vantage6.Server.Infrastructure;
 public static class Pagination
 {
     /// <param name="modelName">name used in sort errors, e.g. <c>User</c></param>
-    /// <param name="wrapped">role endpoints phrase their 500s as "An unexpected error occurred: …"</param>
     /// <param name="allowNoPagination">only <c>GET /rule</c> accepts <c>no_pagination=1</c></param>
     public static async Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<T, object> map,
-        string modelName, bool wrapped = false, bool allowNoPagination = false) where T : class
+        string modelName, bool allowNoPagination = false) where T : class
     {
         var q = ctx.Request.Query;
-        string Error(string text) => wrapped ? $"An unexpected error occurred: {text}" : text;
 
         bool all = allowNoPagination && q["no_pagination"].FirstOrDefault() == "1";
-        int page = ParseInt(q["page"].FirstOrDefault(), 1, Error);
-        int perPage = ParseInt(q["per_page"].FirstOrDefault(), 10, Error);
-        if (page < 1) throw ApiException.ServerError(Error("page needs to be >= 1"));
-        if (perPage < 1) throw ApiException.ServerError(Error("per_page needs to be >= 1"));
+        // Bad paging input is the caller's mistake: 400 (the reference answers 500).
+        int page = ParseInt(q["page"].FirstOrDefault(), 1, "page");
+        int perPage = ParseInt(q["per_page"].FirstOrDefault(), 10, "per_page");
+        if (page < 1) throw ApiException.BadRequest("page needs to be >= 1");
+        if (perPage < 1) throw ApiException.BadRequest("per_page needs to be >= 1");
+        perPage = Math.Min(perPage, MaxPerPage); // the links show the page size really used
 
-        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName, Error);
+        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName);
         int total = await query.CountAsync(ctx.RequestAborted);
         if (all) { page = 1; perPage = Math.Max(total, 1); }
         var rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
 
         var links = new Dictionary<string, string>();
-        string Url(int p) => BuildUrl(ctx, p);
+        string Url(int p) => BuildUrl(ctx, p, perPage);
         links["first"] = Url(1);
         if (page > 1) links["previous"] = Url(page - 1);
         links["self"] = Url(page);
@@ -47,15 +47,18 @@ public static class Pagination
         return Results.Json(new { data = rows.Select(map).ToList(), links }, Json.Options);
     }
 
-    private static int ParseInt(string? value, int @default, Func<string, string> error)
+    /// <summary>The UI asks for 9,999 rows to get "everything"; more than this is clamped.</summary>
+    public const int MaxPerPage = 10_000;
+
+    private static int ParseInt(string? value, int @default, string name)
     {
         if (value is null) return @default;
         if (int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return v;
-        throw ApiException.ServerError(error($"invalid literal for int() with base 10: '{value}'"));
+        throw ApiException.BadRequest($"{name} must be an integer, got '{value}'");
     }
 
     /// <summary>Sorts by table columns named in <c>sort=a,-b</c>; default ascending id.</summary>
-    private static IQueryable<T> ApplySort<T>(DbContext db, IQueryable<T> query, string? sort, string modelName, Func<string, string> error)
+    private static IQueryable<T> ApplySort<T>(DbContext db, IQueryable<T> query, string? sort, string modelName)
         where T : class
     {
         var entity = db.Model.FindEntityType(typeof(T));
@@ -68,7 +71,7 @@ public static class Pagination
             bool desc = item.StartsWith('-');
             var column = item.TrimStart('-', '+');
             var property = entity.GetProperties().FirstOrDefault(p => ColumnName(p) == column)
-                ?? throw ApiException.ServerError(error($"Cannot sort a '{modelName}' by '{column}' because it does not exist"));
+                ?? throw ApiException.BadRequest($"Cannot sort a '{modelName}' by '{column}' because it does not exist");
             var name = property.Name;
             ordered = ordered is null
                 ? desc ? query.OrderByDescending(e => EF.Property<object>(e, name)) : query.OrderBy(e => EF.Property<object>(e, name))
@@ -81,7 +84,7 @@ public static class Pagination
         p.GetColumnName(StoreObjectIdentifier.Table(p.DeclaringType.GetTableName() ?? "", p.DeclaringType.GetSchema())) ?? p.GetColumnName();
 
     /// <summary>Request path with the original query order, first value per key, <c>page</c> replaced in place.</summary>
-    private static string BuildUrl(HttpContext ctx, int page)
+    private static string BuildUrl(HttpContext ctx, int page, int perPage)
     {
         var sb = new StringBuilder(ctx.Request.PathBase + ctx.Request.Path);
         var seen = new HashSet<string>();
@@ -94,6 +97,7 @@ public static class Pagination
             if (!seen.Add(key)) continue;
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
             if (key == "page") { value = page.ToString(CultureInfo.InvariantCulture); pageDone = true; }
+            else if (key == "per_page" && int.TryParse(value, out var asked) && asked > perPage) value = perPage.ToString(CultureInfo.InvariantCulture);
             parts.Add(Encode(key) + "=" + Encode(value));
         }
         if (!pageDone) parts.Add("page=" + page.ToString(CultureInfo.InvariantCulture));

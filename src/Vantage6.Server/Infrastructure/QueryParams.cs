@@ -10,19 +10,20 @@ public static class QueryParams
     public static IReadOnlyList<string> All(this HttpRequest r, string key) =>
         r.Query[key].Where(v => v is not null).Select(v => v!).ToList();
 
-    /// <summary>An integer filter; a non-integer value is the reference's 500.</summary>
+    /// <summary>An integer filter; anything else is a 400 naming the parameter.</summary>
     public static int? Int(this HttpRequest r, string key)
     {
         var v = r.Query[key].FirstOrDefault();
         if (v is null) return null;
-        return ParseInt(v);
+        return ParseInt(key, v);
     }
 
-    public static IReadOnlyList<int> Ints(this HttpRequest r, string key) => r.Query[key].Where(v => v is not null).Select(v => ParseInt(v!)).ToList();
+    public static IReadOnlyList<int> Ints(this HttpRequest r, string key) =>
+        r.Query[key].Where(v => v is not null).Select(v => ParseInt(key, v!)).ToList();
 
-    private static int ParseInt(string v) =>
+    private static int ParseInt(string key, string v) =>
         int.TryParse(v.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)
-            ? i : throw ApiException.ServerError($"invalid literal for int() with base 10: '{v}'");
+            ? i : throw ApiException.BadRequest($"{key} must be an integer, got '{v}'");
 
     /// <summary>
     /// A flag such as <c>delete_dependents</c>: <c>false</c>, <c>0</c>, <c>no</c> and empty are false (the

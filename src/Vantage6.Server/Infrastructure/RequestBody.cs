@@ -5,8 +5,6 @@ namespace Vantage6.Server.Infrastructure;
 /// <summary>Reads a JSON request body with the framework answers the reference gives (415, 400).</summary>
 public static class RequestBody
 {
-    private const int MaxBodyBytes = 64 * 1024 * 1024;
-
     public static async Task<JsonElement> ReadJsonAsync(HttpContext ctx)
     {
         var type = ctx.Request.ContentType;
@@ -39,6 +37,4 @@ public static class RequestBody
         var media = contentType.Split(';')[0].Trim().ToLowerInvariant();
         return media == "application/json" || (media.StartsWith("application/") && media.EndsWith("+json"));
     }
-
-    public static int MaxBytes => MaxBodyBytes;
 }
