@@ -89,7 +89,28 @@ public sealed class TokenService
 
     private string Sign(JsonObject payload) => _handler.CreateToken(payload.ToJsonString(), _credentials);
 
+    // Verified tokens by their exact text: a token seen before skips the HMAC and JSON work.
+    // Entries expire with the token (checked on every hit), and the map is bounded.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (VerifiedToken Token, long Exp)> _verified = new();
+    private const int MaxCachedTokens = 20_000;
+
     public async Task<(VerifiedToken? Token, TokenFailure? Failure)> VerifyAsync(string token)
+    {
+        if (_verified.TryGetValue(token, out var hit))
+        {
+            if (hit.Exp == 0 || DateTimeOffset.UtcNow.ToUnixTimeSeconds() < hit.Exp) return (hit.Token, null);
+            _verified.TryRemove(token, out _);
+        }
+        var result = await VerifyUncachedAsync(token);
+        if (result.Token is { } verified)
+        {
+            if (_verified.Count >= MaxCachedTokens) _verified.Clear();
+            _verified[token] = (verified, verified.Payload["exp"]?.GetValue<long>() ?? 0);
+        }
+        return result;
+    }
+
+    private async Task<(VerifiedToken? Token, TokenFailure? Failure)> VerifyUncachedAsync(string token)
     {
         if (token.Split('.').Length != 3) return (null, new TokenFailure(422, "Not enough segments"));
         TokenValidationResult result;
