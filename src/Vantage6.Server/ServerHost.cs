@@ -73,6 +73,8 @@ public static class ServerHost
         api.MapOrganizationApi();
         api.MapRoleApi();
         api.MapRuleApi();
+        api.MapCollaborationApi();
+        api.MapNodeApi();
         return app;
     }
 

@@ -12,16 +12,9 @@ public static class OrganizationApi
 {
     private const string Resource = "organization";
 
-    private static Func<object, string?>[] NameChecks =>
-    [
-        v => ((string)v).Length == 0 ? "Name cannot be empty" : null,
-        v => ((string)v).Length > 0 && ((string)v).All(char.IsDigit) ? "Name cannot a number" : null,
-        v => ((string)v).Length > 128 ? "Name cannot be longer than 128 characters" : null,
-    ];
-
     private static BodySchema Schema(bool patch)
     {
-        var s = new BodySchema().String("name", required: !patch, nullIsAbsent: patch, checks: NameChecks);
+        var s = new BodySchema().String("name", required: !patch, nullIsAbsent: patch, checks: Names.Checks);
         foreach (var field in new[] { "address1", "address2", "zipcode", "country", "domain" })
             s.String(field, nullIsAbsent: patch, checks: BodySchema.MaxLength(128));
         return s.String("public_key", nullIsAbsent: patch, checks: v => IsBase64((string)v) ? null : "Not a valid base64 string.");
