@@ -8,6 +8,7 @@ using Vantage6.Server.Data;
 using Vantage6.Server.Infrastructure;
 using Vantage6.Server.Infrastructure.Logging;
 using Vantage6.Server.Infrastructure.Mail;
+using Vantage6.Server.Realtime;
 
 namespace Vantage6.Server;
 
@@ -51,6 +52,7 @@ public static class ServerHost
         builder.Services.AddSingleton<LoginService>();
         builder.Services.AddSingleton<NodeKeyIndex>();
         builder.Services.AddSingleton<RecoveryThrottle>();
+        builder.Services.AddSingleton<IEventPublisher, InProcessEventPublisher>();
         builder.Services.AddSingleton<MailService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MailService>());
         builder.Services.AddScoped<DatabaseInitializer>();
@@ -75,6 +77,9 @@ public static class ServerHost
         api.MapRuleApi();
         api.MapCollaborationApi();
         api.MapNodeApi();
+        api.MapTaskApi();
+        api.MapRunApi();
+        api.MapKillApi();
         return app;
     }
 

@@ -17,12 +17,17 @@ public static class TokenApi
 
     private static readonly BodySchema NodeLogin = new BodySchema().String("api_key", required: true);
 
+    private static readonly BodySchema ContainerRequest = new BodySchema()
+        .Integer("task_id", required: true, checks: BodySchema.AtLeast(1))
+        .String("image", required: true, checks: v => ((string)v).Length < 1 ? "Shorter than minimum length 1." : null);
+
     public static RouteGroupBuilder MapTokenApi(this RouteGroupBuilder api)
     {
         api.MapPost("/token/user", LoginUser);
         api.MapPost("/token/node", LoginNode);
         api.MapPost("/token/refresh", Refresh).ForRefreshToken();
         api.MapPost("/token/user/validate", (Actor actor, V6DbContext db) => Validate(actor, db)).For(Callers.User);
+        api.MapPost("/token/container", ContainerToken).For(Callers.Node);
         return api;
     }
 
@@ -91,6 +96,34 @@ public static class TokenApi
             [kind == "user" ? "user_url" : "node_url"] = paths.Path($"{kind}/{id}"),
         };
         return Results.Json(reply);
+    }
+
+    /// <summary>A token for the algorithm container of a run: rights to create subtasks of this job and read its results.</summary>
+    private static async Task<IResult> ContainerToken(HttpContext ctx, Actor actor, V6DbContext db, TokenService tokens)
+    {
+        var body = ContainerRequest.Validate(await RequestBody.ReadJsonAsync(ctx));
+        var taskId = body.Int("task_id")!.Value;
+        var image = body.String("image")!;
+        var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == taskId) ?? throw ApiException.BadRequest("Parent task does not exist!");
+        if (task.Image != image) throw ApiException.Unauthorized("Image and task do no match");
+        var node = await db.Nodes.AsNoTracking().FirstAsync(n => n.Id == actor.Id);
+        if (node.CollaborationId != task.CollaborationId) throw ApiException.Unauthorized("You are not within the collaboration");
+        var statuses = await db.Runs.AsNoTracking().Where(r => r.TaskId == taskId).Select(r => r.Status).ToListAsync();
+        if (Vantage6.Common.RunStatus.IsFinished(TaskViews.Status(statuses))) throw ApiException.BadRequest("Task is already finished!");
+        var databases = new JsonArray();
+        foreach (var d in await db.TaskDatabases.AsNoTracking().Where(d => d.TaskId == taskId).OrderBy(d => d.Id).ToListAsync())
+        {
+            var entry = (d.Parameters is { Length: > 0 } p ? JsonNode.Parse(p) as JsonObject : null) ?? new JsonObject();
+            entry["label"] = d.Database;
+            databases.Add(entry);
+        }
+        var identity = new JsonObject
+        {
+            ["client_type"] = "container", ["node_id"] = node.Id, ["organization_id"] = node.OrganizationId,
+            ["collaboration_id"] = node.CollaborationId, ["study_id"] = task.StudyId, ["store_id"] = task.AlgorithmStoreId,
+            ["task_id"] = taskId, ["image"] = image, ["databases"] = databases,
+        };
+        return Results.Json(new { container_token = tokens.CreateContainerToken(identity) });
     }
 
     private static async Task<IResult> Validate(Actor actor, V6DbContext db)

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using System.Security.Cryptography;
 using Vantage6.Common.Configuration;
 
 namespace Vantage6.Server.Auth;
@@ -16,43 +15,28 @@ public sealed record VerifiedToken(TokenType Type, string ClientType, JsonElemen
 /// <summary>Why a token was refused, with the status and message of api-core §2.3.</summary>
 public sealed record TokenFailure(int Status, string Message);
 
-/// <summary>Issues and verifies the HS256 JWTs in exactly the layout the Python client and node decode.</summary>
-public sealed class TokenService
+/// <summary>
+/// Issues and verifies the HS256 JWTs in exactly the layout the Python client and node decode.
+/// Written out rather than taken from a JWT library because container tokens carry an object as
+/// <c>sub</c>, which the .NET JWT readers refuse, and because every failure needs the reference's text.
+/// </summary>
+public sealed class TokenService(ServerConfig config)
 {
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
-    private readonly SigningCredentials _credentials;
-    private readonly TokenValidationParameters _validation;
-    private readonly ServerConfig _config;
+    private static readonly string Header = Base64Url(Encoding.UTF8.GetBytes("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"));
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(config.JwtSecretKey);
 
-    public TokenService(ServerConfig config)
-    {
-        _config = config;
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(PadKey(config.JwtSecretKey))) { KeyId = null };
-        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
-        _validation = new TokenValidationParameters
-        {
-            IssuerSigningKey = key,
-            ValidateIssuer = false,
-            ValidateAudience = false,
-            ValidateLifetime = true,
-            RequireExpirationTime = false, // container tokens never expire
-            ClockSkew = TimeSpan.Zero,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            TryAllIssuerSigningKeys = true,
-        };
-    }
+    // Verified tokens by their exact text: a token seen before skips the HMAC and JSON work.
+    // Entries expire with the token (checked on every hit), and the map is bounded.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (VerifiedToken Token, long Exp)> _verified = new();
+    private const int MaxCachedTokens = 20_000;
 
-    // HS256 keys shorter than 128 bits are refused by the library; the reference accepts any secret.
-    // Padding keeps short configured secrets usable; tokens are only ever verified by this server.
-    private static string PadKey(string secret) => secret.Length >= 32 ? secret : secret.PadRight(32, '\0');
-
-    public int AccessSeconds => _config.AccessTokenSeconds;
+    public int AccessSeconds => config.AccessTokenSeconds;
 
     public string CreateUserOrNodeToken(TokenType type, string clientType, int id, IReadOnlyList<string> roles)
     {
         var payload = BasePayload(type == TokenType.Refresh ? "refresh" : "access");
         payload["sub"] = id;
-        payload["exp"] = (long)payload["iat"]! + (type == TokenType.Refresh ? _config.RefreshTokenSeconds : _config.AccessTokenSeconds);
+        payload["exp"] = (long)payload["iat"]! + (type == TokenType.Refresh ? config.RefreshTokenSeconds : config.AccessTokenSeconds);
         payload["client_type"] = clientType;
         payload["roles"] = new JsonArray(roles.Select(r => (JsonNode)r!).ToArray());
         return Sign(payload);
@@ -87,63 +71,76 @@ public sealed class TokenService
         };
     }
 
-    private string Sign(JsonObject payload) => _handler.CreateToken(payload.ToJsonString(), _credentials);
+    private string Sign(JsonObject payload)
+    {
+        var signingInput = Header + "." + Base64Url(Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        return signingInput + "." + Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(signingInput)));
+    }
 
-    // Verified tokens by their exact text: a token seen before skips the HMAC and JSON work.
-    // Entries expire with the token (checked on every hit), and the map is bounded.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (VerifiedToken Token, long Exp)> _verified = new();
-    private const int MaxCachedTokens = 20_000;
-
-    public async Task<(VerifiedToken? Token, TokenFailure? Failure)> VerifyAsync(string token)
+    public Task<(VerifiedToken? Token, TokenFailure? Failure)> VerifyAsync(string token)
     {
         if (_verified.TryGetValue(token, out var hit))
         {
-            if (hit.Exp == 0 || DateTimeOffset.UtcNow.ToUnixTimeSeconds() < hit.Exp) return (hit.Token, null);
+            if (hit.Exp == 0 || DateTimeOffset.UtcNow.ToUnixTimeSeconds() < hit.Exp) return Task.FromResult<(VerifiedToken?, TokenFailure?)>((hit.Token, null));
             _verified.TryRemove(token, out _);
         }
-        var result = await VerifyUncachedAsync(token);
+        var result = Verify(token);
         if (result.Token is { } verified)
         {
             if (_verified.Count >= MaxCachedTokens) _verified.Clear();
-            _verified[token] = (verified, verified.Payload["exp"]?.GetValue<long>() ?? 0);
+            _verified[token] = (verified, verified.Payload["exp"] is JsonValue exp && exp.TryGetValue<long>(out var e) ? e : 0);
         }
-        return result;
+        return Task.FromResult(result);
     }
 
-    private async Task<(VerifiedToken? Token, TokenFailure? Failure)> VerifyUncachedAsync(string token)
+    private (VerifiedToken? Token, TokenFailure? Failure) Verify(string token)
     {
-        if (token.Split('.').Length != 3) return (null, new TokenFailure(422, "Not enough segments"));
-        TokenValidationResult result;
-        try { result = await _handler.ValidateTokenAsync(token, _validation); }
-        catch (Exception) { return (null, new TokenFailure(422, "Invalid token")); }
-        if (!result.IsValid)
-            return (null, result.Exception switch
-            {
-                SecurityTokenExpiredException => new TokenFailure(401, "Token has expired"),
-                SecurityTokenNotYetValidException => new TokenFailure(422, "The token is not yet valid (nbf)"),
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException
-                    => new TokenFailure(422, "Signature verification failed"),
-                _ => new TokenFailure(422, "Invalid token"),
-            });
-        var jwt = (JsonWebToken)result.SecurityToken;
-        JsonObject payload;
+        var parts = token.Split('.');
+        if (parts.Length != 3) return (null, new TokenFailure(422, "Not enough segments"));
+        byte[] headerBytes, payloadBytes, signature;
         try
         {
-            var json = Base64UrlEncoder.Decode(jwt.EncodedPayload);
-            payload = JsonNode.Parse(json)!.AsObject();
+            headerBytes = FromBase64Url(parts[0]);
+            payloadBytes = FromBase64Url(parts[1]);
+            signature = FromBase64Url(parts[2]);
         }
-        catch (Exception) { return (null, new TokenFailure(422, "Invalid token")); }
-        var type = payload["type"]?.GetValue<string>() switch
+        catch (FormatException) { return (null, new TokenFailure(422, "Invalid header padding")); }
+        JsonObject header, payload;
+        try
+        {
+            header = JsonNode.Parse(headerBytes)!.AsObject();
+            payload = JsonNode.Parse(payloadBytes)!.AsObject();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        {
+            return (null, new TokenFailure(422, "Invalid token"));
+        }
+        if (header["alg"]?.ToString() != "HS256") return (null, new TokenFailure(422, "The specified alg value is not allowed"));
+        var expected = HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]));
+        if (!CryptographicOperations.FixedTimeEquals(expected, signature)) return (null, new TokenFailure(422, "Signature verification failed"));
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (payload["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expiry) && now >= expiry)
+            return (null, new TokenFailure(401, "Token has expired"));
+        if (payload["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && now < notBefore)
+            return (null, new TokenFailure(422, "The token is not yet valid (nbf)"));
+        var type = (payload["type"] as JsonValue)?.TryGetValue<string>(out var t) == true ? t switch
         {
             "access" => TokenType.Access,
             "refresh" => TokenType.Refresh,
             "reset" => TokenType.Reset,
             _ => (TokenType?)null,
-        };
-        var clientType = payload["client_type"]?.GetValue<string>();
-        if (type is null || clientType is null || payload["sub"] is null)
-            return (null, new TokenFailure(422, "Invalid token"));
-        var sub = JsonSerializer.SerializeToElement(payload["sub"]);
-        return (new VerifiedToken(type.Value, clientType, sub, payload), null);
+        } : null;
+        var clientType = (payload["client_type"] as JsonValue)?.TryGetValue<string>(out var c) == true ? c : null;
+        if (type is null || clientType is null || payload["sub"] is null) return (null, new TokenFailure(422, "Invalid token"));
+        return (new VerifiedToken(type.Value, clientType, JsonSerializer.SerializeToElement(payload["sub"]), payload), null);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string s)
+    {
+        s = s.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
     }
 }

@@ -13,8 +13,14 @@ public static class Pagination
 {
     /// <param name="modelName">name used in sort errors, e.g. <c>User</c></param>
     /// <param name="allowNoPagination">only <c>GET /rule</c> accepts <c>no_pagination=1</c></param>
-    public static async Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<T, object> map,
-        string modelName, bool allowNoPagination = false) where T : class
+    public static Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<T, object> map,
+        string modelName, bool allowNoPagination = false) where T : class =>
+        PageAsync(ctx, db, query, rows => Task.FromResult(rows.Select(map).ToList()), modelName, allowNoPagination);
+
+    /// <param name="mapPage">turns one page of rows into output objects (may load related rows for the whole page at once)</param>
+    /// <param name="newestFirst">default order id descending (tasks and runs) instead of ascending</param>
+    public static async Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<List<T>, Task<List<object>>> mapPage,
+        string modelName, bool allowNoPagination = false, bool newestFirst = false) where T : class
     {
         var q = ctx.Request.Query;
 
@@ -26,7 +32,7 @@ public static class Pagination
         if (perPage < 1) throw ApiException.BadRequest("per_page needs to be >= 1");
         perPage = Math.Min(perPage, MaxPerPage); // the links show the page size really used
 
-        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName);
+        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName, newestFirst);
         int total = await query.CountAsync(ctx.RequestAborted);
         if (all) { page = 1; perPage = Math.Max(total, 1); }
         var rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
@@ -44,7 +50,7 @@ public static class Pagination
         headers["total-count"] = total.ToString(CultureInfo.InvariantCulture);
         headers["Link"] = string.Join(",", links.Select(kv => $"<{kv.Value}>; rel={kv.Key}"));
         headers["access-control-expose-headers"] = "total-count, Link";
-        return Results.Json(new { data = rows.Select(map).ToList(), links }, Json.Options);
+        return Results.Json(new { data = await mapPage(rows), links }, Json.Options);
     }
 
     /// <summary>The UI asks for 9,999 rows to get "everything"; more than this is clamped.</summary>
@@ -58,12 +64,13 @@ public static class Pagination
     }
 
     /// <summary>Sorts by table columns named in <c>sort=a,-b</c>; default ascending id.</summary>
-    private static IQueryable<T> ApplySort<T>(DbContext db, IQueryable<T> query, string? sort, string modelName)
+    private static IQueryable<T> ApplySort<T>(DbContext db, IQueryable<T> query, string? sort, string modelName, bool newestFirst)
         where T : class
     {
         var entity = db.Model.FindEntityType(typeof(T));
         if (string.IsNullOrWhiteSpace(sort) || entity is null)
-            return entity?.FindProperty("Id") is null ? query : query.OrderBy(e => EF.Property<object>(e, "Id"));
+            return entity?.FindProperty("Id") is null ? query
+                : newestFirst ? query.OrderByDescending(e => EF.Property<object>(e, "Id")) : query.OrderBy(e => EF.Property<object>(e, "Id"));
         IOrderedQueryable<T>? ordered = null;
         foreach (var raw in sort.Split(','))
         {

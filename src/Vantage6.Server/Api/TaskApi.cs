@@ -1,0 +1,414 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Vantage6.Common;
+using Vantage6.Server.Auth;
+using Vantage6.Server.Data;
+using Vantage6.Server.Data.Entities;
+using Vantage6.Server.Infrastructure;
+using Vantage6.Server.Realtime;
+
+namespace Vantage6.Server.Api;
+
+/// <summary><c>/task</c> (api-federation §6).</summary>
+public static class TaskApi
+{
+    private const string Resource = "task";
+    private static readonly string[] DatabaseKeys = ["label", "query", "sheet_name", "preprocessing", "arguments"];
+
+    private static readonly BodySchema CreateSchema = new BodySchema()
+        .String("image", required: true, checks: v => ((string)v).Length < 1 ? "Shorter than minimum length 1." : null)
+        .Any("organizations", required: true)
+        .Integer("collaboration_id", checks: BodySchema.AtLeast(1))
+        .Integer("study_id", checks: BodySchema.AtLeast(1))
+        .String("name", checks: Names.Checks)
+        .String("description", checks: BodySchema.MaxLength(1024))
+        .Integer("store_id", checks: BodySchema.AtLeast(1))
+        .String("server_url")
+        .Add(new FieldSpec("databases", FieldType.Any, false, true, []));
+
+    public static RouteGroupBuilder MapTaskApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/task", List).For(Callers.All);
+        api.MapPost("/task", Create).For(Callers.User | Callers.Container);
+        api.MapGet("/task/{id:int:min(0)}", Get).For(Callers.All);
+        api.MapDelete("/task/{id:int:min(0)}", Delete).For(Callers.User);
+        api.MapGet("/task/{id:int:min(0)}/status", Status).For(Callers.User | Callers.Container);
+        return api;
+    }
+
+    internal static bool Includes(HttpContext ctx, string what) => CollaborationApi.Includes(ctx, what);
+
+    /// <summary>May the caller see this task: ORG-CHECK on its initiating organization, or OWN.</summary>
+    internal static bool CanView(Actor actor, string resource, TaskEntity t) =>
+        actor.On(resource).AllowedForOrg(Operation.VIEW, t.InitOrgId)
+        || (actor.IsUser && actor.Has(resource, Scope.OWN, Operation.VIEW) && t.InitUserId == actor.Id);
+
+    private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths)
+    {
+        var perm = actor.On(Resource);
+        var req = ctx.Request;
+        IQueryable<TaskEntity> q = db.Tasks.AsNoTracking();
+        var maxScope = perm.MaxScope(Operation.VIEW) ?? throw ApiException.Unauthorized("You lack the permission to do that!");
+        var orgId = actor.OrganizationId;
+        switch (maxScope)
+        {
+            case Scope.COLLABORATION:
+                var collabs = actor.OrganizationCollaborations.ToList();
+                q = q.Where(t => t.CollaborationId != null && collabs.Contains(t.CollaborationId.Value));
+                break;
+            case Scope.ORGANIZATION: q = q.Where(t => t.InitOrgId == orgId); break;
+            case Scope.OWN:
+                if (!actor.IsUser) throw ApiException.Unauthorized("You lack the permission to do that!");
+                q = q.Where(t => t.InitUserId == actor.Id);
+                break;
+        }
+        bool includeResults = Includes(ctx, "results"), includeRuns = Includes(ctx, "runs");
+        if (includeResults)
+        {
+            var runScope = actor.On("run").MaxScope(Operation.VIEW);
+            if (runScope is null || runScope < maxScope)
+                throw ApiException.Unauthorized(
+                    $"You cannot view the results of all tasks, as you are allowed to view tasks with scope {maxScope.Word()} but you can only view results with scope {runScope?.Word() ?? "None"}");
+        }
+        void RequireCol(int? collaborationId, string message)
+        {
+            if (!perm.CanForCollaboration(Operation.VIEW, collaborationId)) throw ApiException.Unauthorized(message);
+        }
+        if (req.Int("collaboration_id") is { } collabId)
+        {
+            RequireCol(collabId, $"You lack the permission to view tasks from collaboration {collabId}!");
+            q = q.Where(t => t.CollaborationId == collabId);
+        }
+        if (req.Int("init_org_id") is { } initOrg)
+        {
+            if (!perm.AllowedForOrg(Operation.VIEW, initOrg)) throw ApiException.Unauthorized("You lack the permission to do that!");
+            q = q.Where(t => t.InitOrgId == initOrg);
+        }
+        if (req.Int("init_user_id") is { } initUser)
+        {
+            var userOrg = await db.Users.AsNoTracking().Where(u => u.Id == initUser).Select(u => new { u.OrganizationId }).FirstOrDefaultAsync()
+                          ?? throw ApiException.BadRequest($"User id={initUser} does not exist!");
+            bool own = actor.IsUser && initUser == actor.Id && perm.Has(Scope.OWN, Operation.VIEW);
+            if (!own && !perm.AllowedForOrg(Operation.VIEW, userOrg.OrganizationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
+            q = q.Where(t => t.InitUserId == initUser);
+        }
+        if (req.Int("study_id") is { } studyId)
+        {
+            var study = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == studyId)
+                        ?? throw ApiException.BadRequest($"Study id={studyId} does not exist!");
+            RequireCol(study.CollaborationId, "You lack the permission to do that!");
+            q = q.Where(t => t.StudyId == studyId);
+        }
+        if (req.Int("parent_id") is { } parentId)
+        {
+            var parent = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == parentId)
+                         ?? throw ApiException.BadRequest($"Parent task id={parentId} does not exist!");
+            RequireCol(parent.CollaborationId, "You lack the permission to do that!");
+            q = q.Where(t => t.ParentId == parentId);
+        }
+        if (req.Int("job_id") is { } jobId)
+        {
+            var any = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.JobId == jobId)
+                      ?? throw ApiException.BadRequest($"Job id={jobId} does not exist!");
+            RequireCol(any.CollaborationId, "You lack the permission to do that!");
+            q = q.Where(t => t.JobId == jobId);
+        }
+        if (req.Str("name") is { } name) q = q.Where(t => EF.Functions.Like(t.Name!, name));
+        if (req.Str("image") is { } image) q = q.Where(t => EF.Functions.Like(t.Image!, image));
+        if (req.Str("description") is { } description) q = q.Where(t => EF.Functions.Like(t.Description!, description));
+        if (req.Int("run_id") is { } runId)
+        {
+            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId) ?? throw ApiException.BadRequest($"Run id={runId} does not exist!");
+            var runCollab = await db.Tasks.AsNoTracking().Where(t => t.Id == run.TaskId).Select(t => t.CollaborationId).FirstOrDefaultAsync();
+            RequireCol(runCollab, "You lack the permission to do that!");
+            q = q.Where(t => t.Id == run.TaskId);
+        }
+        if (req.Int("store_id") is { } storeId)
+        {
+            if (!await db.AlgorithmStores.AnyAsync(s => s.Id == storeId)) throw ApiException.BadRequest($"Algorithm store id={storeId} does not exist!");
+            q = q.Where(t => t.AlgorithmStoreId == storeId);
+        }
+        if (req.Str("database") is { } label) q = q.Where(t => db.TaskDatabases.Any(d => d.TaskId == t.Id && d.Database == label));
+        if (req.Str("is_user_created") is { } userCreated)
+        {
+            if (!int.TryParse(userCreated, out var flag))
+                throw ApiException.BadRequest($"Invalid value for 'is_user_created' provided: '{userCreated}'. Should be an integer.");
+            q = flag == 0 ? q.Where(t => t.ParentId != null) : q.Where(t => t.ParentId == null);
+        }
+        if (req.Str("status") is { } status) q = WithStatus(db, q, status);
+
+        return await Pagination.PageAsync(ctx, db, q, async rows =>
+        {
+            var context = await TaskViews.Context.LoadAsync(db, rows.Select(t => t.Id).ToList());
+            return rows.Select(t => (object)TaskViews.Task(t, context, paths, includeRuns, includeResults)).ToList();
+        }, "Task", newestFirst: true);
+    }
+
+    /// <summary>The derived status as a query, so filtering happens before paging.</summary>
+    private static IQueryable<TaskEntity> WithStatus(V6DbContext db, IQueryable<TaskEntity> q, string status)
+    {
+        string[] ok = [RunStatus.Pending, RunStatus.Initializing, RunStatus.Active, RunStatus.Completed];
+        var runs = db.Runs;
+        var noFailure = q.Where(t => !runs.Any(r => r.TaskId == t.Id && (r.Status == null || !ok.Contains(r.Status))));
+        switch (status)
+        {
+            case RunStatus.Active: return noFailure.Where(t => runs.Any(r => r.TaskId == t.Id && r.Status == RunStatus.Active));
+            case RunStatus.Initializing:
+                return noFailure.Where(t => !runs.Any(r => r.TaskId == t.Id && r.Status == RunStatus.Active)
+                                            && runs.Any(r => r.TaskId == t.Id && r.Status == RunStatus.Initializing));
+            case RunStatus.Pending:
+                return noFailure.Where(t => !runs.Any(r => r.TaskId == t.Id && (r.Status == RunStatus.Active || r.Status == RunStatus.Initializing))
+                                            && runs.Any(r => r.TaskId == t.Id && r.Status == RunStatus.Pending));
+            case RunStatus.Completed:
+                return noFailure.Where(t => !runs.Any(r => r.TaskId == t.Id && r.Status != RunStatus.Completed));
+            case RunStatus.Failed:
+                // "failed" itself, or several different failure statuses
+                return q.Where(t => runs.Any(r => r.TaskId == t.Id && r.Status == RunStatus.Failed)
+                    || runs.Where(r => r.TaskId == t.Id && r.Status != null && !ok.Contains(r.Status)).Select(r => r.Status).Distinct().Count() > 1);
+            default:
+                return q.Where(t => runs.Any(r => r.TaskId == t.Id && r.Status == status)
+                                    && !runs.Any(r => r.TaskId == t.Id && (r.Status == null || (!ok.Contains(r.Status) && r.Status != status))));
+        }
+    }
+
+    private static async Task<IResult> Get(int id, HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths)
+    {
+        var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id) ?? throw ApiException.NotFound($"task id={id} is not found");
+        if (!CanView(actor, Resource, task)) throw ApiException.Unauthorized("You lack the permission to do that!");
+        bool includeResults = Includes(ctx, "results");
+        if (includeResults && !CanView(actor, "run", task) &&
+            !(actor.IsUser && actor.Has(Resource, Scope.OWN, Operation.VIEW) && task.InitUserId == actor.Id))
+            throw ApiException.Unauthorized("You lack the permission to view results for this task!");
+        var context = await TaskViews.Context.LoadAsync(db, [id]);
+        return Results.Json(TaskViews.Task(task, context, paths, Includes(ctx, "runs"), includeResults));
+    }
+
+    private static async Task<IResult> Status(int id, Actor actor, V6DbContext db)
+    {
+        var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id) ?? throw ApiException.NotFound($"Task id={id} not found");
+        if (!CanView(actor, Resource, task)) throw ApiException.Unauthorized("You lack the permission to do that!");
+        var statuses = await db.Runs.AsNoTracking().Where(r => r.TaskId == id).Select(r => r.Status).ToListAsync();
+        return Results.Json(new { status = TaskViews.Status(statuses) });
+    }
+
+    private static async Task<IResult> Delete(int id, Actor actor, V6DbContext db, IEventPublisher events)
+    {
+        var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id) ?? throw ApiException.NotFound($"Task id={id} not found");
+        var perm = actor.On(Resource);
+        if (!perm.AllowedForOrg(Operation.DELETE, task.InitOrgId) && !(perm.Has(Scope.OWN, Operation.DELETE) && task.InitUserId == actor.Id))
+            throw ApiException.Unauthorized("You lack the permission to do that!");
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var killed = await KillApi.KillRunsAsync(db, task);
+        await Deletion.DeleteTasksAsync(db, [id]);
+        await tx.CommitAsync();
+        KillApi.PublishKill(events, task, killed);
+        return Results.Json(new { msg = $"task id={id} and its algorithm run data have been successfully deleted" });
+    }
+
+    private static async Task<IResult> Create(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events)
+    {
+        JsonElement json;
+        try { json = await RequestBody.ReadJsonAsync(ctx); }
+        catch (ApiException e) when (e.Status == 400) { throw ApiException.BadRequest("Request body is incorrect"); }
+        var body = CreateSchema.Validate(json);
+        var targets = ParseOrganizations(body.Element("organizations")!.Value);
+        var databases = ParseDatabases(body.Element("databases"));
+        if (!body.Has("collaboration_id") && !body.Has("study_id"))
+            throw ApiException.Validation(new JsonObject { ["_schema"] = new JsonArray("Collaboration_id or study_id is required") });
+
+        int? collabId = body.Int("collaboration_id");
+        if (collabId is not null && !await db.Collaborations.AnyAsync(c => c.Id == collabId))
+            throw ApiException.NotFound($"Collaboration id={collabId} not found!");
+        Study? study = null;
+        if (body.Int("study_id") is { } studyId)
+        {
+            study = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == studyId) ?? throw ApiException.NotFound($"Study id={studyId} not found");
+            if (collabId is not null && study.CollaborationId != collabId)
+                throw ApiException.BadRequest($"The study id={studyId} does not belong to collaboration id={collabId}");
+            collabId = study.CollaborationId;
+        }
+        var collaboration = await db.Collaborations.AsNoTracking().FirstAsync(c => c.Id == collabId);
+        var orgIds = targets.Select(t => t.Id).ToList();
+        var members = await db.Members.AsNoTracking().Where(m => m.CollaborationId == collabId).Select(m => m.OrganizationId).ToListAsync();
+        if (orgIds.Any(o => !members.Contains(o)))
+            throw ApiException.BadRequest("At least one of the supplied organizations in not within the collaboration.");
+        if (study is not null)
+        {
+            var studyMembers = await db.StudyMembers.AsNoTracking().Where(m => m.StudyId == study.Id).Select(m => m.OrganizationId).ToListAsync();
+            if (orgIds.Any(o => !studyMembers.Contains(o)))
+                throw ApiException.BadRequest("At least one of the supplied organizations in not within the specified study.");
+        }
+        var nodes = await db.Nodes.AsNoTracking().Where(n => n.CollaborationId == collabId && n.OrganizationId != null && orgIds.Contains(n.OrganizationId.Value)).ToListAsync();
+        var missing = orgIds.Where(o => nodes.All(n => n.OrganizationId != o)).Distinct().ToList();
+        if (missing.Count > 0)
+            throw ApiException.BadRequest($"Cannot create this task because there are no nodes registered for the following organization(s): {string.Join(", ", missing)}.");
+        if (actor.IsUser) await CheckNodePoliciesAsync(db, actor, nodes);
+
+        var initOrg = actor.OrganizationId;
+        if (!members.Contains(initOrg ?? -1))
+            throw ApiException.Unauthorized("You can only create tasks for collaborations you are participating in!");
+        var image = body.String("image")!;
+        TaskEntity? parent = null;
+        int? storeId = null;
+        if (actor.IsUser)
+        {
+            if (!actor.On(Resource).CanForCollaboration(Operation.CREATE, collabId)) throw ApiException.Unauthorized("You lack the permission to do that!");
+            if (body.Int("store_id") is { } sid)
+            {
+                if (!await db.AlgorithmStores.AnyAsync(s => s.Id == sid)) throw ApiException.BadRequest($"Algorithm store id={sid} not found!");
+                throw ApiException.BadRequest("Resolving images through an algorithm store is not supported by this server yet; leave out 'store_id'.");
+            }
+        }
+        else
+        {
+            var container = actor.Container!;
+            parent = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == container.TaskId);
+            var parentStatuses = parent is null ? [] : await db.Runs.AsNoTracking().Where(r => r.TaskId == parent.Id).Select(r => r.Status).ToListAsync();
+            if (parent is null || !image.EndsWith(container.Image, StringComparison.Ordinal) || RunStatus.IsFinished(TaskViews.Status(parentStatuses))
+                || container.CollaborationId != collabId)
+                throw ApiException.Unauthorized("Container-token is not valid");
+            image = parent.Image ?? image;
+            storeId = parent.AlgorithmStoreId;
+        }
+        CheckInputs(targets, collaboration.Encrypted ?? true);
+
+        var now = DateTime.UtcNow;
+        var task = new TaskEntity
+        {
+            Name = body.String("name") ?? "", Description = body.String("description") ?? "", Image = image,
+            CollaborationId = collabId, StudyId = study?.Id, InitOrgId = initOrg, AlgorithmStoreId = storeId, CreatedAt = now,
+            ParentId = parent?.Id, InitUserId = parent is null ? actor.Id : parent.InitUserId,
+        };
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            task.JobId = parent?.JobId ?? await JobIds.NextAsync(db);
+            db.Tasks.Add(task);
+            await db.SaveChangesAsync();
+            db.TaskDatabases.AddRange(databases.Select(d => new TaskDatabase { TaskId = task.Id, Database = d.Label, Parameters = d.Parameters }));
+            db.Runs.AddRange(targets.Select(t => new Run
+            {
+                TaskId = task.Id, OrganizationId = t.Id, Input = t.Input, Status = RunStatus.Pending, AssignedAt = now, BlobStorageUsed = false,
+            }));
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+        events.Publish(new ServerEvent("new_task", new JsonObject { ["id"] = task.Id, ["parent_id"] = task.ParentId }, Rooms.Collaboration(collabId)));
+        var context = await TaskViews.Context.LoadAsync(db, [task.Id]);
+        return Results.Json(TaskViews.Task(task, context, paths), statusCode: 201);
+    }
+
+    private sealed record Target(int Id, string? Input);
+
+    private static List<Target> ParseOrganizations(JsonElement e)
+    {
+        var errors = new JsonObject();
+        var result = new List<Target>();
+        if (e.ValueKind != JsonValueKind.Array) errors["organizations"] = new JsonArray("Not a valid list.");
+        else
+        {
+            int i = 0;
+            foreach (var item in e.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("id", out var id) || !id.TryGetInt32(out var orgId))
+                    errors["organizations"] = new JsonObject { [i.ToString()] = new JsonArray("Each organization needs an integer 'id'.") };
+                else
+                    result.Add(new Target(orgId, item.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.String ? input.GetString() : null));
+                i++;
+            }
+            if (result.Count == 0 && errors.Count == 0) errors["organizations"] = new JsonArray("Shorter than minimum length 1.");
+        }
+        if (errors.Count > 0) throw ApiException.Validation(errors);
+        return result;
+    }
+
+    private sealed record DatabaseEntry(string Label, string Parameters);
+
+    private static List<DatabaseEntry> ParseDatabases(JsonElement? e)
+    {
+        if (e is null) return [];
+        if (e.Value.ValueKind != JsonValueKind.Array) throw ApiException.Validation(new JsonObject { ["databases"] = new JsonArray("Not a valid list.") });
+        var result = new List<DatabaseEntry>();
+        foreach (var item in e.Value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("label", out var label) || label.ValueKind != JsonValueKind.String)
+                throw ApiException.Validation(new JsonObject { ["databases"] = new JsonArray("Each database needs a string 'label'.") });
+            var unknown = item.EnumerateObject().Select(p => p.Name).Where(k => !DatabaseKeys.Contains(k)).ToList();
+            if (unknown.Count > 0)
+                throw ApiException.BadRequest($"Database {label.GetString()} contains unknown keys. Allowed keys are {string.Join(", ", DatabaseKeys)}.");
+            if (item.TryGetProperty("preprocessing", out var pre) &&
+                (pre.ValueKind != JsonValueKind.Array || pre.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.Object || !p.TryGetProperty("function", out _))))
+                throw ApiException.Validation(new JsonObject { ["databases"] = new JsonArray("Each preprocessing step must contain a 'function'.") });
+            var parameters = new JsonObject();
+            foreach (var p in item.EnumerateObject().Where(p => p.Name != "label")) parameters[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+            result.Add(new DatabaseEntry(label.GetString()!, parameters.ToJsonString()));
+        }
+        return result;
+    }
+
+    private static async Task CheckNodePoliciesAsync(V6DbContext db, Actor actor, List<Node> nodes)
+    {
+        var ids = nodes.Select(n => n.Id).ToList();
+        var rows = await db.NodeConfigs.AsNoTracking()
+            .Where(c => c.NodeId != null && ids.Contains(c.NodeId.Value) && (c.Key == "allowed_users" || c.Key == "allowed_orgs")).ToListAsync();
+        if (rows.Count == 0) return;
+        var orgName = await db.Organizations.AsNoTracking().Where(o => o.Id == actor.OrganizationId).Select(o => o.Name).FirstOrDefaultAsync();
+        foreach (var group in rows.GroupBy(r => r.NodeId))
+        {
+            bool allowed = group.Any(r => r.Key == "allowed_users" && int.TryParse(r.Value, out var u) && u == actor.Id)
+                           || group.Any(r => r.Key == "allowed_orgs" &&
+                                             (int.TryParse(r.Value, out var o) ? o == actor.OrganizationId : r.Value == orgName));
+            if (!allowed)
+                throw ApiException.BadRequest(
+                    "Cannot create this task because one of the nodes that you are trying to send this task to does not allow you to create tasks.");
+        }
+    }
+
+    /// <summary>Encrypted collaborations take only unreadable (encrypted) input; others only base64 of UTF-8 text.</summary>
+    private static void CheckInputs(List<Target> targets, bool encrypted)
+    {
+        foreach (var t in targets)
+        {
+            bool readable = IsReadable(t.Input);
+            if (encrypted && readable)
+                throw ApiException.BadRequest("Your collaboration requires encryption, but input is not encrypted! Please encrypt your input before sending it.");
+            if (!encrypted && !readable)
+                throw ApiException.BadRequest(
+                    "Your task's input cannot be parsed. Your input should be a base64 encoded JSON string. Note that if you are using the user interface or Python client, this should be done for you.");
+        }
+    }
+
+    /// <summary>Lenient base64 (characters outside the alphabet are dropped), then strict UTF-8.</summary>
+    internal static bool IsReadable(string? input)
+    {
+        if (input is null) return false;
+        var clean = new StringBuilder(input.Length);
+        foreach (var c in input)
+            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '/') clean.Append(c);
+        var text = clean.ToString();
+        if (text.Length % 4 == 1) return false;
+        text = text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=');
+        try
+        {
+            var bytes = Convert.FromBase64String(text);
+            new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            return true;
+        }
+        catch (FormatException) { return false; }
+        catch (DecoderFallbackException) { return false; }
+        catch (ArgumentException) { return false; }
+    }
+}
+
+/// <summary>Allocates job ids atomically (the reference's max+1 races under concurrent creation).</summary>
+internal static class JobIds
+{
+    /// <summary>Call inside a transaction: SQLite transactions here are immediate (one writer); PostgreSQL takes an advisory lock.</summary>
+    public static async Task<int> NextAsync(V6DbContext db)
+    {
+        if (!db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(6006)");
+        var max = await db.Tasks.MaxAsync(t => t.JobId);
+        return max is null or 0 ? 1 : max.Value + 1;
+    }
+}
