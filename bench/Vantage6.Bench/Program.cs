@@ -42,18 +42,23 @@ var endpoints = new (string Key, string Name, Func<HttpRequestMessage> Make)[]
         { Content = JsonContent.Create(new { username, password }) }),
     ("b", "GET /organization", () => Authorized(HttpMethod.Get, "/organization", userToken)),
     ("c", "GET /user?page=1&per_page=10", () => Authorized(HttpMethod.Get, "/user?page=1&per_page=10", root)),
+    ("d", "GET /organization (root)", () => Authorized(HttpMethod.Get, "/organization", root)),
+    ("e", "GET /version", () => new HttpRequestMessage(HttpMethod.Get, api + "/version")),
 };
 
 Console.WriteLine($"{"endpoint",-32} {"clients",7} {"requests",9} {"errors",6} {"req/s",9} {"p50 ms",8} {"p99 ms",8}");
 Console.WriteLine(new string('-', 84));
 int failures = 0;
 foreach (var (key, name, make) in endpoints.Where(e => only.Contains(e.Key)))
+{
+    await Run(4, key == "a" ? 0.5 : 2, make); // warm-up: JIT and connection pools, not measured
     foreach (var workers in levels)
     {
         var r = await Run(workers, seconds, make);
         failures += r.Errors;
         Console.WriteLine($"{name,-32} {workers,7} {r.Requests,9} {r.Errors,6} {r.Rps,9:F1} {r.P50,8:F1} {r.P99,8:F1}");
     }
+}
 return failures == 0 ? 0 : 1;
 
 string Arg(string name, string @default)

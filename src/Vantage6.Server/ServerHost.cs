@@ -42,10 +42,15 @@ public static class ServerHost
         });
 
         var database = DatabaseUri.Parse(config.Uri, run.DataDirectory);
+        bool wal = PrepareSqlite(database);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new ApiPaths(config.ApiPath));
-        builder.Services.AddDbContextPool<V6DbContext>(o => ConfigureDatabase(o, database));
+        builder.Services.AddDbContextPool<V6DbContext>(o =>
+        {
+            ConfigureDatabase(o, database);
+            if (wal) o.AddInterceptors(new SqliteSynchronousInterceptor());
+        });
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<ActorCache>();
         builder.Services.AddSingleton<LastSeenTracker>();
@@ -97,6 +102,16 @@ public static class ServerHost
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync(ct);
         logger.LogInformation("Initialization done");
+    }
+
+    /// <summary>Creates the folder of a SQLite file and switches databases we create to WAL; true when WAL is on.</summary>
+    private static bool PrepareSqlite(DatabaseUri database)
+    {
+        if (database.SqliteFile is null) return false;
+        Directory.CreateDirectory(Path.GetDirectoryName(database.SqliteFile)!);
+        var connection = database.ConnectionString + ";Foreign Keys=False";
+        if (SqliteTuning.IsNewFile(database.SqliteFile)) SqliteTuning.EnableWal(connection);
+        return SqliteTuning.UsesWal(connection);
     }
 
     public static void ConfigureDatabase(DbContextOptionsBuilder o, DatabaseUri database)
