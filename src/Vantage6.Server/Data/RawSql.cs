@@ -25,5 +25,5 @@ internal static class RawSql
     public static object DateParameter(V6DbContext db, DateTime utc) =>
         db.Database.IsSqlite()
             ? utc.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture)
-            : DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
+            : new Npgsql.NpgsqlParameter { Value = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Timestamp };
 }

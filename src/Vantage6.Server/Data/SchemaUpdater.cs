@@ -21,7 +21,12 @@ internal static class SchemaUpdater
         if (conn.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync(ct);
         try
         {
-            if (!sqlite) await CreatePostgresEnumsAsync(conn, ct);
+            if (!sqlite)
+            {
+                await CreatePostgresEnumsAsync(conn, ct);
+                // Connections opened before the enum types existed do not know them yet.
+                if (conn is Npgsql.NpgsqlConnection npgsql) await npgsql.ReloadTypesAsync(ct);
+            }
             foreach (var table in Schema.Tables)
             {
                 var existing = await ColumnsAsync(conn, table.Name, sqlite, ct);

@@ -44,7 +44,10 @@ public sealed class V6DbContext(DbContextOptions<V6DbContext> options) : DbConte
                 // Column names follow the reference: snake_case of the property name.
                 if (property.GetColumnName() == property.Name) property.SetColumnName(SnakeCase(property.Name));
                 if (property.ClrType == typeof(DateTime?) || property.ClrType == typeof(DateTime))
+                {
                     property.SetValueConverter(dateTimes);
+                    if (!sqlite) property.SetColumnType("timestamp without time zone");
+                }
             }
         }
         if (sqlite)
