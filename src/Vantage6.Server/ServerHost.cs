@@ -82,6 +82,7 @@ public static class ServerHost
         api.MapRuleApi();
         api.MapCollaborationApi();
         api.MapNodeApi();
+        api.MapStudyApi();
         api.MapTaskApi();
         api.MapRunApi();
         api.MapKillApi();
