@@ -33,9 +33,14 @@ internal static class SqliteTuning
     }
 }
 
-/// <summary>Sets <c>synchronous=NORMAL</c> on each connection of a WAL database (the setting is per connection).</summary>
+/// <summary>
+/// Sets <c>synchronous=NORMAL</c> on each physical connection of a WAL database (the setting is per
+/// connection). Pooled connections are opened many times; the pragma runs only the first time.
+/// </summary>
 internal sealed class SqliteSynchronousInterceptor : DbConnectionInterceptor
 {
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _done = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
     public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
@@ -44,8 +49,10 @@ internal sealed class SqliteSynchronousInterceptor : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
-    private static void Apply(DbConnection connection)
+    private void Apply(DbConnection connection)
     {
+        if (connection is not SqliteConnection { Handle: { } handle } || _done.TryGetValue(handle, out _)) return;
+        _done.AddOrUpdate(handle, handle);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA synchronous=NORMAL";
         cmd.ExecuteNonQuery();
