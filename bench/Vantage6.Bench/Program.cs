@@ -44,6 +44,8 @@ var endpoints = new (string Key, string Name, Func<HttpRequestMessage> Make)[]
     ("c", "GET /user?page=1&per_page=10", () => Authorized(HttpMethod.Get, "/user?page=1&per_page=10", root)),
     ("d", "GET /organization (root)", () => Authorized(HttpMethod.Get, "/organization", root)),
     ("e", "GET /version", () => new HttpRequestMessage(HttpMethod.Get, api + "/version")),
+    ("f", "GET /user (researcher)", () => Authorized(HttpMethod.Get, "/user?page=1&per_page=10", userToken)),
+    ("g", "GET /rule?per_page=10 (researcher)", () => Authorized(HttpMethod.Get, "/rule?per_page=10", userToken)),
 };
 
 Console.WriteLine($"{"endpoint",-32} {"clients",7} {"requests",9} {"errors",6} {"req/s",9} {"p50 ms",8} {"p99 ms",8}");

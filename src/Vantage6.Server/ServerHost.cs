@@ -8,6 +8,7 @@ using Vantage6.Server.Data;
 using Vantage6.Server.Infrastructure;
 using Vantage6.Server.Infrastructure.Logging;
 using Vantage6.Server.Infrastructure.Mail;
+using Vantage6.Server.Jobs;
 using Vantage6.Server.Realtime;
 
 namespace Vantage6.Server;
@@ -58,6 +59,9 @@ public static class ServerHost
         builder.Services.AddSingleton<NodeKeyIndex>();
         builder.Services.AddSingleton<RecoveryThrottle>();
         builder.Services.AddSingleton<IEventPublisher, InProcessEventPublisher>();
+        builder.Services.AddSingleton<ClusterLease>();
+        builder.Services.AddHostedService<NodeStatusJob>();
+        builder.Services.AddHostedService<RunCleanupJob>();
         builder.Services.AddSingleton<MailService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MailService>());
         builder.Services.AddScoped<DatabaseInitializer>();

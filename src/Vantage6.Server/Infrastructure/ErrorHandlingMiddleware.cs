@@ -39,7 +39,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         }
         catch (BadHttpRequestException e) when (!ctx.Response.HasStarted && e.StatusCode == 413)
         {
-            await WriteJson(ctx, 413, new { msg = "The request body is too large; upload large data through /blobstream" });
+            await WriteJson(ctx, 413, new { msg = RequestBody.TooLargeMessage });
         }
         catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
         {

@@ -1,16 +1,23 @@
 using System.Text.Json;
+using Vantage6.Common.Configuration;
 
 namespace Vantage6.Server.Infrastructure;
 
 /// <summary>Reads a JSON request body with the framework answers the reference gives (415, 400).</summary>
 public static class RequestBody
 {
+    public const string TooLargeMessage = "The request body is too large; upload large data through /blobstream";
+
     public static async Task<JsonElement> ReadJsonAsync(HttpContext ctx)
     {
         var type = ctx.Request.ContentType;
         if (!IsJson(type))
             throw ApiException.Framework(415,
                 "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.");
+        // Kestrel enforces the limit itself; checking the declared length here keeps it in force on any host.
+        if (ctx.Request.ContentLength is { } length && ctx.RequestServices.GetService<ServerConfig>() is { } config
+            && length > config.MaxBodyBytes)
+            throw ApiException.Msg(413, TooLargeMessage);
         try
         {
             using var doc = await JsonDocument.ParseAsync(ctx.Request.Body,
