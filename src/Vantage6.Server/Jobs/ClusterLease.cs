@@ -25,7 +25,8 @@ public sealed class ClusterLease(DatabaseUri database, ILogger<ClusterLease> log
         {
             if (database.Kind == DatabaseKind.PostgreSql)
             {
-                var conn = new NpgsqlConnection(database.ConnectionString);
+                // Unpooled: closing the connection ends the session and so releases the lock.
+                var conn = new NpgsqlConnection(database.ConnectionString + ";Pooling=false");
                 await conn.OpenAsync(ct);
                 await using var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryKey})", conn);
                 if (await cmd.ExecuteScalarAsync(ct) is true) { _connection = conn; }

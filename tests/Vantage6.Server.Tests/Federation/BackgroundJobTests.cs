@@ -17,7 +17,7 @@ public class BackgroundJobTests(V6TestServer server) : IClassFixture<V6TestServe
         await using var serverLease = server.Services.GetRequiredService<ClusterLease>();
         await serverLease.TryAcquireAsync(default);
         await using var other = new ClusterLease(database, NullLogger<ClusterLease>.Instance);
-        Assert.True(serverLease.IsHeld);
+        Assert.True(serverLease.IsHeld, $"lease not held on {database.Display}");
         Assert.False(await other.TryAcquireAsync(default));
         await serverLease.DisposeAsync();
         Assert.True(await other.TryAcquireAsync(default));
