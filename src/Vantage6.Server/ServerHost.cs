@@ -90,6 +90,8 @@ public static class ServerHost
         api.MapTaskApi();
         api.MapRunApi();
         api.MapKillApi();
+        api.MapPortApi();
+        api.MapVpnApi();
         return app;
     }
 

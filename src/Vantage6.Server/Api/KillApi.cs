@@ -64,21 +64,21 @@ public static class KillApi
         var killed = await KillRunsAsync(db, task);
         await tx.CommitAsync();
         PublishKill(events, task, killed);
-        return Results.Json(new { msg = "Nodes have been instructed to kill any containers running for this task" });
+        return Results.Json(new { msg = $"Nodes have been instructed to kill any containers running for task {id}." });
     }
 
     private static async Task<IResult> KillNodeTasks(HttpContext ctx, Actor actor, V6DbContext db, IEventPublisher events)
     {
         var id = TaskBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == id) ?? throw ApiException.NotFound($"Node id={id} not found");
+        if (node.Status != "online") throw ApiException.BadRequest($"Node {id} is not online so cannot kill its tasks!");
         var perm = actor.On("event");
         bool allowed = perm.Has(Scope.GLOBAL, Operation.SEND)
                        || (perm.Has(Scope.COLLABORATION, Operation.SEND) && actor.OrganizationCollaborations.Contains(node.CollaborationId ?? -1))
                        || (perm.Has(Scope.ORGANIZATION, Operation.SEND) && node.OrganizationId == actor.OrganizationId);
         if (!allowed) throw ApiException.Unauthorized("You lack the permission to do that!");
-        if (node.Status != "online") throw ApiException.BadRequest($"Node {id} is not online so cannot kill its tasks!");
         events.Publish(new ServerEvent("kill_containers",
             new JsonObject { ["node_id"] = node.Id, ["collaboration_id"] = node.CollaborationId }, Rooms.Collaboration(node.CollaborationId)));
-        return Results.Json(new { msg = "Node has been instructed to kill all its running algorithms" });
+        return Results.Json(new { msg = $"Node {id} has been instructed to kill all containers running on it." });
     }
 }
