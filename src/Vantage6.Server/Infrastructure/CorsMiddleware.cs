@@ -54,25 +54,40 @@ public sealed class CorsMiddleware
         }
         if (HttpMethods.IsOptions(ctx.Request.Method))
         {
-            // Every route answers OPTIONS itself with an empty 200, preflight or not.
-            if (!allowed || !ctx.Request.Headers.ContainsKey("Access-Control-Request-Method"))
+            if (allowed && ctx.Request.Headers.ContainsKey("Access-Control-Request-Method"))
             {
-                ctx.Response.StatusCode = 200;
-                return Task.CompletedTask;
+                var requested = ctx.Request.Headers.AccessControlRequestMethod.ToString().ToUpperInvariant();
+                if (requested.Length > 0 && AllowMethods.Split(", ").Contains(requested))
+                {
+                    headers.AccessControlAllowMethods = AllowMethods;
+                    var wanted = ctx.Request.Headers.AccessControlRequestHeaders.ToString()
+                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Order(StringComparer.Ordinal);
+                    var list = string.Join(", ", wanted);
+                    if (list.Length > 0) headers.AccessControlAllowHeaders = list;
+                }
             }
-            var requested = ctx.Request.Headers.AccessControlRequestMethod.ToString().ToUpperInvariant();
-            if (AllowMethods.Contains(requested, StringComparison.Ordinal))
-            {
-                headers.AccessControlAllowMethods = AllowMethods;
-                var wanted = ctx.Request.Headers.AccessControlRequestHeaders.ToString()
-                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Order(StringComparer.Ordinal);
-                var list = string.Join(", ", wanted);
-                if (list.Length > 0) headers.AccessControlAllowHeaders = list;
-            }
-            ctx.Response.StatusCode = 200;
-            return Task.CompletedTask;
+            return AnswerOptionsAsync(ctx);
         }
         return _next(ctx);
+    }
+
+    /// <summary>
+    /// Every route answers OPTIONS itself (api-core §1.1): an empty 200 with an <c>Allow</c> header, preflight
+    /// or not. No endpoint takes OPTIONS, so routing picks its 405 endpoint for a known path (which knows the
+    /// methods) and nothing for an unknown one (404, as in the reference).
+    /// </summary>
+    private async Task AnswerOptionsAsync(HttpContext ctx)
+    {
+        await _next(ctx);
+        var response = ctx.Response;
+        if (response.HasStarted || response.StatusCode != StatusCodes.Status405MethodNotAllowed) return;
+        var methods = response.Headers.Allow.ToString()
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        if (methods.Contains(HttpMethods.Get)) methods.Add(HttpMethods.Head);
+        methods.Add(HttpMethods.Options);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.Allow = string.Join(", ", methods.Order(StringComparer.Ordinal));
+        response.ContentLength = 0;
     }
 }

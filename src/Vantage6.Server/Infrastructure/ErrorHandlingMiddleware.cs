@@ -15,6 +15,28 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
 
     public async Task InvokeAsync(HttpContext ctx)
     {
+        // api-core §1.3: JSON responses say "application/json" without a charset parameter
+        // (Results.Json adds "; charset=utf-8").
+        ctx.Response.OnStarting(PlainJsonContentType, ctx.Response);
+        if (HttpMethods.IsHead(ctx.Request.Method) && !ctx.Request.Path.StartsWithSegments("/socket.io"))
+        {
+            // api-core §1.1: HEAD is accepted wherever GET is; it is answered as a GET without a body.
+            var body = ctx.Response.Body;
+            ctx.Request.Method = HttpMethods.Get;
+            ctx.Response.Body = Stream.Null;
+            try { await HandleAsync(ctx); }
+            finally
+            {
+                ctx.Response.Body = body;
+                ctx.Request.Method = HttpMethods.Head;
+            }
+            return;
+        }
+        await HandleAsync(ctx);
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
         try
         {
             // The reference does not match paths with a trailing slash.
@@ -56,6 +78,14 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             await WriteJson(ctx, 500, new { msg = "An unexpected error occurred on the server!" });
         }
     }
+
+    private static readonly Func<object, Task> PlainJsonContentType = state =>
+    {
+        var response = (HttpResponse)state;
+        if (string.Equals(response.ContentType, "application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase))
+            response.ContentType = "application/json";
+        return Task.CompletedTask;
+    };
 
     private static async Task WriteNotFound(HttpContext ctx)
     {

@@ -20,7 +20,7 @@ public class V6TestServer : IAsyncLifetime
     public const string RootPassword = "root";
 
     // bcrypt at cost 4 in tests so that creating users is quick; the server itself always uses 12.
-    static V6TestServer() => Auth.PasswordHasher.WorkFactor = 4;
+    static V6TestServer() => Vantage6.Server.Auth.PasswordHasher.WorkFactor = 4;
     private WebApplication? _app;
     private TestDatabase? _database;
 
