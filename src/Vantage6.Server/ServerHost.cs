@@ -92,6 +92,7 @@ public static class ServerHost
         api.MapKillApi();
         api.MapPortApi();
         api.MapVpnApi();
+        api.MapColumnApi();
         return app;
     }
 

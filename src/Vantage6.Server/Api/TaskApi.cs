@@ -212,6 +212,12 @@ public static class TaskApi
         JsonElement json;
         try { json = await RequestBody.ReadJsonAsync(ctx); }
         catch (ApiException e) when (e.Status == 400) { throw ApiException.BadRequest("Request body is incorrect"); }
+        return await CreateFromJsonAsync(json, actor, db, paths, events);
+    }
+
+    /// <summary>The whole task-creation path (§6.3); also used by <c>POST /column</c>.</summary>
+    internal static async Task<IResult> CreateFromJsonAsync(JsonElement json, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events)
+    {
         var body = CreateSchema.Validate(json);
         var targets = ParseOrganizations(body.Element("organizations")!.Value);
         var databases = ParseDatabases(body.Element("databases"));
