@@ -4,6 +4,7 @@ using Vantage6.Common;
 using Vantage6.Common.Configuration;
 using Vantage6.Server.Api;
 using Vantage6.Server.Auth;
+using Vantage6.Server.Blobs;
 using Vantage6.Server.Data;
 using Vantage6.Server.Infrastructure;
 using Vantage6.Server.Infrastructure.Logging;
@@ -45,6 +46,8 @@ public static class ServerHost
         var database = DatabaseUri.Parse(config.Uri, run.DataDirectory);
         bool wal = PrepareSqlite(database);
         builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(run);
+        builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new ApiPaths(config.ApiPath));
         builder.Services.AddDbContextPool<V6DbContext>(o =>
@@ -93,6 +96,7 @@ public static class ServerHost
         api.MapPortApi();
         api.MapVpnApi();
         api.MapColumnApi();
+        api.MapBlobstreamApi();
         return app;
     }
 

@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace Vantage6.Common.Configuration;
 
 public enum DatabaseKind { Sqlite, PostgreSql }
@@ -18,7 +20,9 @@ public sealed record DatabaseUri(DatabaseKind Kind, string ConnectionString, str
                 throw new ConfigurationException($"Invalid database uri '{uri}': expected sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite");
             var path = rest[3..];
             if (!Path.IsPathRooted(path)) path = Path.GetFullPath(Path.Combine(dataDirectory, path));
-            return new(DatabaseKind.Sqlite, $"Data Source={path}", $"sqlite:///{path}", path);
+            // The builder quotes values, so a path with ';' or '=' stays one data source.
+            var sqlite = new DbConnectionStringBuilder { ["Data Source"] = path };
+            return new(DatabaseKind.Sqlite, sqlite.ConnectionString, $"sqlite:///{path}", path);
         }
         var schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
         var scheme = schemeEnd > 0 ? uri[..schemeEnd].ToLowerInvariant() : "";
@@ -50,24 +54,34 @@ public sealed record DatabaseUri(DatabaseKind Kind, string ConnectionString, str
         string host = hostPort, port = "5432";
         var pc = hostPort.LastIndexOf(':');
         if (pc >= 0 && !hostPort.EndsWith(']')) { host = hostPort[..pc]; port = hostPort[(pc + 1)..]; }
+        if (host.Length > 1 && host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1]; // IPv6 literal
         if (host.Length == 0) host = "localhost";
         if (!int.TryParse(port, out _))
             throw new ConfigurationException($"Invalid database uri '{Redact(uri)}': port '{port}' is not a number");
-        var parts = new List<string> { $"Host={host}", $"Port={port}" };
-        if (database.Length > 0) parts.Add($"Database={database}");
-        if (user is not null) parts.Add($"Username={user}");
-        if (password is not null) parts.Add($"Password={password}");
+        // The builder quotes values: a password with ';', '=' or quotes cannot add or change other settings.
+        var parts = new DbConnectionStringBuilder { ["Host"] = host, ["Port"] = port };
+        if (database.Length > 0) parts["Database"] = database;
+        if (user is not null) parts["Username"] = user;
+        if (password is not null) parts["Password"] = password;
         foreach (var kv in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = kv.IndexOf('=');
             if (eq <= 0) continue;
             var key = kv[..eq].ToLowerInvariant();
             var value = Uri.UnescapeDataString(kv[(eq + 1)..]);
-            if (key == "sslmode") parts.Add($"SSL Mode={value}");
-            else if (key == "application_name") parts.Add($"Application Name={value}");
+            if (key == "sslmode") parts["SSL Mode"] = SslMode(value);
+            else if (key == "application_name") parts["Application Name"] = value;
         }
-        return new(DatabaseKind.PostgreSql, string.Join(';', parts), Redact(uri), null);
+        return new(DatabaseKind.PostgreSql, parts.ConnectionString, Redact(uri), null);
     }
+
+    /// <summary>libpq's sslmode values (<c>verify-full</c>) in Npgsql's spelling (<c>VerifyFull</c>).</summary>
+    private static string SslMode(string value) => value.ToLowerInvariant() switch
+    {
+        "verify-ca" => "VerifyCA",
+        "verify-full" => "VerifyFull",
+        _ => value,
+    };
 
     /// <summary>The uri without its password, for messages and logs.</summary>
     public static string Redact(string uri)

@@ -34,6 +34,11 @@ public sealed record ServerConfig
     public string? DataDirectory { get; init; }
     /// <summary>Notes found while loading (e.g. an invalid token lifetime replaced by its default); logged at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
+    /// Folder of the blob store for large inputs and results (<c>large_result_store: {type: local, directory: …}</c>);
+    /// null when blob storage is off. A relative folder is taken inside the instance's data folder.
+    /// </summary>
+    public string? BlobDirectory { get; init; }
     /// <summary>Largest JSON request body (<c>max_body_size_mb</c>, default 16); bigger uploads use /blobstream.</summary>
     public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
 

@@ -9,6 +9,17 @@ public static class ServerConfigLoader
     public static readonly string[] Environments = ["dev", "test", "acc", "prod"];
     private static readonly string[] RequiredFlatKeys = ["description", "ip", "port", "uri", "allow_drop_all", "logging"];
 
+    /// <summary>What each required key must hold, for the message when it is missing.</summary>
+    private static readonly Dictionary<string, string> RequiredExpectations = new()
+    {
+        ["description"] = "a string",
+        ["ip"] = "a string (the address to bind to)",
+        ["port"] = "an integer",
+        ["uri"] = "a string (the database URI)",
+        ["allow_drop_all"] = "true or false",
+        ["logging"] = "a mapping with level, file, use_console, backup_count, max_size, format and datefmt",
+    };
+
     public static ServerConfig Load(string file, string? environment = null)
     {
         if (!System.IO.File.Exists(file))
@@ -67,7 +78,7 @@ public static class ServerConfigLoader
     private static ServerConfig Read(YamlSection c)
     {
         var warnings = new List<string>();
-        foreach (var key in RequiredFlatKeys) c.Require(key);
+        foreach (var key in RequiredFlatKeys) c.Require(key, RequiredExpectations[key]);
 
         string apiPath = c.String("api_path") ?? "/api";
         if (!c.Has("api_path") && !c.Keys.Contains("api_path"))
@@ -100,6 +111,13 @@ public static class ServerConfigLoader
             emailValidity = smtpSection.Int("email_token_validity_minutes", min: 1) ?? emailValidity;
         }
 
+        string? blobDirectory = null;
+        if (c.Section("large_result_store") is { } store && store.Keys.Any())
+        {
+            var storeType = store.String("type") ?? "local";
+            if (storeType == "local") blobDirectory = store.String("directory") ?? "blobs";
+            else warnings.Add($"large_result_store type '{storeType}' is not supported by this server (only 'local'); blob storage is off");
+        }
         var policy = c.Section("password_policy");
         var vpn = c.Section("vpn_server");
         var dirs = c.Section("directories");
@@ -136,6 +154,7 @@ public static class ServerConfigLoader
             },
             CorsAllowedOrigins = c.StringOrList("cors_allowed_origins") ?? ["*"],
             MaxBodyBytes = (c.Int("max_body_size_mb", min: 1) ?? 16) * 1024 * 1024,
+            BlobDirectory = blobDirectory,
             Smtp = smtp,
             SupportEmail = c.String("support_email") ?? "support@vantage6.ai",
             EmailTokenValidityMinutes = emailValidity,
@@ -162,7 +181,7 @@ public static class ServerConfigLoader
     {
         string level = l.String("level", required: true) ?? "";
         if (!LoggingConfig.Levels.Contains(level))
-            throw ConfigurationException.ForKey(l.File, "logging.level", $"must be one of {string.Join(", ", LoggingConfig.Levels)}, got '{level}'");
+            throw l.Invalid("level", $"must be one of {string.Join(", ", LoggingConfig.Levels)}, got '{level}'");
         var loggers = new Dictionary<string, string>();
         foreach (var item in l.List("loggers") ?? [])
             if (item is IReadOnlyDictionary<string, object?> m && m.GetValueOrDefault("name") is string n && m.GetValueOrDefault("level") is string lv)

@@ -27,10 +27,15 @@ public sealed class YamlSection
     private ConfigurationException Error(string key, string expected) =>
         ConfigurationException.ForKey(File, Path(key), expected);
 
-    public void Require(string key)
+    /// <param name="expected">what the value must be, e.g. <c>an integer</c>; part of the message</param>
+    public void Require(string key, string? expected = null)
     {
-        if (!_values.ContainsKey(key)) throw Error(key, "is missing (required)");
+        if (!_values.ContainsKey(key))
+            throw Error(key, expected is null ? "is missing (required)" : $"is missing (required, expected {expected})");
     }
+
+    /// <summary>An error about a key of this section, named with its full dotted path.</summary>
+    public ConfigurationException Invalid(string key, string expected) => Error(key, expected);
 
     public string? String(string key, bool required = false, string? @default = null)
     {

@@ -28,7 +28,8 @@ public static class ColumnApi
         return api;
     }
 
-    private static async Task<IResult> Columns(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events)
+    private static async Task<IResult> Columns(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events,
+        Blobs.BlobStore blobs)
     {
         var body = Schema.Validate(await RequestBody.ReadJsonAsync(ctx));
         var collabId = body.Int("collaboration_id")!.Value;
@@ -53,6 +54,6 @@ public static class ColumnApi
             ["organizations"] = JsonNode.Parse(body.Element("organizations")!.Value.GetRawText()),
             ["databases"] = new JsonArray(database),
         };
-        return await TaskApi.CreateFromJsonAsync(JsonSerializer.SerializeToElement(task), actor, db, paths, events);
+        return await TaskApi.CreateFromJsonAsync(JsonSerializer.SerializeToElement(task), actor, db, paths, events, blobs);
     }
 }

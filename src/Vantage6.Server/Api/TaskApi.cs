@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Vantage6.Common;
 using Vantage6.Server.Auth;
+using Vantage6.Server.Blobs;
 using Vantage6.Server.Data;
 using Vantage6.Server.Data.Entities;
 using Vantage6.Server.Infrastructure;
@@ -193,7 +194,7 @@ public static class TaskApi
         return Results.Json(new { status = TaskViews.Status(statuses) });
     }
 
-    private static async Task<IResult> Delete(int id, Actor actor, V6DbContext db, IEventPublisher events)
+    private static async Task<IResult> Delete(int id, Actor actor, V6DbContext db, IEventPublisher events, BlobStore blobs)
     {
         var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id) ?? throw ApiException.NotFound($"Task id={id} not found");
         var perm = actor.On(Resource);
@@ -201,22 +202,26 @@ public static class TaskApi
             throw ApiException.Unauthorized("You lack the permission to do that!");
         await using var tx = await db.Database.BeginTransactionAsync();
         var killed = await KillApi.KillRunsAsync(db, task);
+        var blobIds = await db.Runs.AsNoTracking().Where(r => r.BlobStorageUsed == true && r.TaskId == id)
+            .Select(r => new { r.Input, r.Result }).ToListAsync();
         await Deletion.DeleteTasksAsync(db, [id]);
         await tx.CommitAsync();
+        blobs.Delete(blobIds.SelectMany(b => new[] { b.Input, b.Result })); // anything missed here is removed by the hourly orphan sweep
         KillApi.PublishKill(events, task, killed);
         return Results.Json(new { msg = $"task id={id} and its algorithm run data have been successfully deleted" });
     }
 
-    private static async Task<IResult> Create(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events)
+    private static async Task<IResult> Create(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events, BlobStore blobs)
     {
         JsonElement json;
         try { json = await RequestBody.ReadJsonAsync(ctx); }
         catch (ApiException e) when (e.Status == 400) { throw ApiException.BadRequest("Request body is incorrect"); }
-        return await CreateFromJsonAsync(json, actor, db, paths, events);
+        return await CreateFromJsonAsync(json, actor, db, paths, events, blobs);
     }
 
     /// <summary>The whole task-creation path (§6.3); also used by <c>POST /column</c>.</summary>
-    internal static async Task<IResult> CreateFromJsonAsync(JsonElement json, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events)
+    internal static async Task<IResult> CreateFromJsonAsync(JsonElement json, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events,
+        BlobStore blobs)
     {
         var body = CreateSchema.Validate(json);
         var targets = ParseOrganizations(body.Element("organizations")!.Value);
@@ -278,7 +283,8 @@ public static class TaskApi
             image = parent.Image ?? image;
             storeId = parent.AlgorithmStoreId;
         }
-        CheckInputs(targets, collaboration.Encrypted ?? true);
+        if (blobs.Enabled) CheckBlobInputs(targets);
+        else CheckInputs(targets, collaboration.Encrypted ?? true);
 
         var now = DateTime.UtcNow;
         var task = new TaskEntity
@@ -295,7 +301,7 @@ public static class TaskApi
             db.TaskDatabases.AddRange(databases.Select(d => new TaskDatabase { TaskId = task.Id, Database = d.Label, Parameters = d.Parameters }));
             db.Runs.AddRange(targets.Select(t => new Run
             {
-                TaskId = task.Id, OrganizationId = t.Id, Input = t.Input, Status = RunStatus.Pending, AssignedAt = now, BlobStorageUsed = false,
+                TaskId = task.Id, OrganizationId = t.Id, Input = t.Input, Status = RunStatus.Pending, AssignedAt = now, BlobStorageUsed = blobs.Enabled,
             }));
             await db.SaveChangesAsync();
             await tx.CommitAsync();
@@ -383,6 +389,15 @@ public static class TaskApi
                 throw ApiException.BadRequest(
                     "Your task's input cannot be parsed. Your input should be a base64 encoded JSON string. Note that if you are using the user interface or Python client, this should be done for you.");
         }
+    }
+
+    /// <summary>With a blob store every input is the UUID of an uploaded blob.</summary>
+    private static void CheckBlobInputs(List<Target> targets)
+    {
+        foreach (var t in targets)
+            if (!Guid.TryParse(t.Input, out _))
+                throw ApiException.BadRequest(
+                    "Your task's input cannot be parsed. Your input should be a UUID as a large result store has been configured. Upload the input to /blobstream first.");
     }
 
     /// <summary>Lenient base64 (characters outside the alphabet are dropped), then strict UTF-8.</summary>

@@ -10,15 +10,18 @@ namespace Vantage6.Server.Jobs;
 /// <c>runs_data_cleanup_include_input</c>, the inputs) of completed runs older than that many days.
 /// The log is kept, failed runs are never touched, and <c>cleanup_at</c> marks what was cleared.
 /// </summary>
-public sealed class RunCleanupJob(ServerConfig config, IServiceScopeFactory scopes, ClusterLease lease, ILogger<RunCleanupJob> logger)
-    : BackgroundService
+public sealed class RunCleanupJob(ServerConfig config, IServiceScopeFactory scopes, ClusterLease lease, Blobs.BlobStore blobs,
+    ILogger<RunCleanupJob> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    /// <summary>Unreferenced blobs younger than this are kept: their task may still be on its way.</summary>
+    public static readonly TimeSpan BlobGrace = TimeSpan.FromDays(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (config.RunsDataCleanupDays is not { } days) return;
-        logger.LogInformation("Results older than {Days} days will be removed", days);
+        int? days = config.RunsDataCleanupDays;
+        if (days is null && !blobs.Enabled) return;
+        if (days is not null) logger.LogInformation("Results older than {Days} days will be removed", days);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -27,8 +30,13 @@ public sealed class RunCleanupJob(ServerConfig config, IServiceScopeFactory scop
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     var db = scope.ServiceProvider.GetRequiredService<V6DbContext>();
-                    var cleaned = await CleanAsync(db, days, config.RunsDataCleanupIncludeInput, DateTime.UtcNow, stoppingToken);
-                    if (cleaned > 0) logger.LogInformation("Removed the results of {Count} runs", cleaned);
+                    if (days is not null)
+                    {
+                        var cleaned = await CleanAsync(db, days.Value, config.RunsDataCleanupIncludeInput, DateTime.UtcNow, stoppingToken);
+                        if (cleaned > 0) logger.LogInformation("Removed the results of {Count} runs", cleaned);
+                    }
+                    var swept = await blobs.SweepOrphansAsync(db, BlobGrace, stoppingToken);
+                    if (swept > 0) logger.LogInformation("Removed {Count} blobs no run refers to", swept);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
