@@ -19,14 +19,28 @@ public sealed class LoginService(ServerConfig config, MailService mail, ILogger<
     /// <summary>The user when the password is right and the account is not blocked, else null.</summary>
     public async Task<User?> CheckPasswordAsync(V6DbContext db, string username, string password, string clientIp)
     {
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Username == username);
-        if (user is null)
+        var userId = await db.Users.AsNoTracking().Where(u => u.Username == username).Select(u => (int?)u.Id).FirstOrDefaultAsync();
+        if (userId is null)
         {
             // Same bcrypt work as for a real user, so response time does not reveal which usernames exist.
             var decoy = await db.Users.AsNoTracking().OrderBy(u => u.Id).Select(u => u.Password).FirstOrDefaultAsync();
             PasswordHasher.Verify(password, decoy ?? DecoyHash);
             return null;
         }
+        // One check per account at a time: otherwise parallel guesses all read the same counter before any
+        // of them writes it, and a burst of requests gets far more than max_failed_attempts tries.
+        using var _ = await _accountGates.EnterAsync(userId.Value);
+        var seenBefore = db.ChangeTracker.Entries<User>().Any(e => e.Entity.Id == userId.Value);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId.Value);
+        if (user is null) return null;
+        if (seenBefore) await db.Entry(user).ReloadAsync(); // the counters as stored now, not as this context saw them
+        return await CheckLockedAsync(db, user, password, clientIp);
+    }
+
+    private readonly KeyedGates _accountGates = new();
+
+    private async Task<User?> CheckLockedAsync(V6DbContext db, User user, string password, string clientIp)
+    {
         var now = DateTime.UtcNow;
         var (blocked, minutesLeft) = IsBlocked(user, now);
         bool passwordOk = PasswordHasher.Verify(password, user.Password);
@@ -56,6 +70,50 @@ public sealed class LoginService(ServerConfig config, MailService mail, ILogger<
         return null;
     }
 
+    /// <summary>An async mutex per key, removed again when nobody holds or waits for it.</summary>
+    private sealed class KeyedGates
+    {
+        private sealed class Gate
+        {
+            public readonly SemaphoreSlim Semaphore = new(1, 1);
+            public int Holders; // holders and waiters; -1 once removed from the map
+        }
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Gate> _gates = new();
+
+        public async Task<IDisposable> EnterAsync(int key)
+        {
+            Gate gate;
+            while (true)
+            {
+                gate = _gates.GetOrAdd(key, _ => new Gate());
+                lock (gate)
+                {
+                    if (gate.Holders < 0) continue; // raced with its removal: take the new one
+                    gate.Holders++;
+                    break;
+                }
+            }
+            await gate.Semaphore.WaitAsync();
+            return new Releaser(() =>
+            {
+                gate.Semaphore.Release();
+                lock (gate)
+                {
+                    if (--gate.Holders > 0) return;
+                    gate.Holders = -1;
+                    _gates.TryRemove(new KeyValuePair<int, Gate>(key, gate));
+                }
+            });
+        }
+
+        private sealed class Releaser(Action release) : IDisposable
+        {
+            private Action? _release = release;
+            public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+        }
+    }
+
     private (bool Blocked, int MinutesLeft) IsBlocked(User user, DateTime now)
     {
         if ((user.FailedLoginAttempts ?? 0) < Policy.MaxFailedAttempts || user.LastLoginAttempt is null) return (false, 0);
@@ -73,7 +131,10 @@ public sealed class LoginService(ServerConfig config, MailService mail, ILogger<
         try
         {
             var totp = new Totp(Base32Encoding.ToBytes(secret));
-            return totp.VerifyTotp(code.Trim(), out _, new VerificationWindow(previous: 1, future: 1));
+            code = code.Trim();
+            // A code sent as a JSON number (the Python client may) has lost its leading zeros.
+            if (code.Length is > 0 and < 6 && code.All(char.IsAsciiDigit)) code = code.PadLeft(6, '0');
+            return totp.VerifyTotp(code, out _, new VerificationWindow(previous: 1, future: 1));
         }
         catch (ArgumentException) { return false; }
     }
