@@ -48,6 +48,7 @@ public static class ServerHost
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(run);
         builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddHttpClient(AlgorithmStoreApi.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new ApiPaths(config.ApiPath));
         builder.Services.AddDbContextPool<V6DbContext>(o =>
@@ -97,6 +98,7 @@ public static class ServerHost
         api.MapVpnApi();
         api.MapColumnApi();
         api.MapBlobstreamApi();
+        api.MapAlgorithmStoreApi();
         return app;
     }
 
