@@ -290,6 +290,30 @@ public class FederatedFlowTests(V6TestServer server) : IClassFixture<V6TestServe
         Assert.Equal(B64Json(new { arg = nasty }), run["input"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task NestedRouteLeaks_IncludeResultsNeedsRunRights()
+    {
+        var n = await ArrangeAsync(server);
+        var taskId = (await server.PostAsync("/api/task", n.Researcher, TaskBody(n))).ExpectStatus(201).Json!["id"]!.GetValue<int>();
+        // A role that may see the collaboration's tasks but no runs or results.
+        var rules = (await server.GetAsync("/api/rule?name=task&scope=col&operation=v", n.Root)).Data.Select(r => r!["id"]!.GetValue<int>()).ToArray();
+        var role = (await server.PostAsync("/api/role", n.Root, new { name = V6TestServer.Unique("taskonly"), rules, organization_id = n.Orgs[1] }))
+            .ExpectStatus(201).Json!["id"]!.GetValue<int>();
+        var user = await server.CreateUserAsync(n.Root, n.Orgs[1]);
+        (await server.PatchAsync($"/api/user/{user.Id}", n.Root, new { roles = new[] { role } })).ExpectStatus(200);
+        var token = await server.LoginAsync(user.Username, user.Password);
+
+        (await server.GetAsync($"/api/task/{taskId}", token)).ExpectStatus(200);
+        var withResults = await server.GetAsync($"/api/task/{taskId}?include=results", token);
+        Assert.Equal(401, withResults.Status);
+        Assert.Equal("You lack the permission to view results for this task!", withResults.Msg);
+        var list = (await server.GetAsync($"/api/task?collaboration_id={n.Collab}", token)).ExpectStatus(200);
+        Assert.Equal(1, list.Total);
+        Assert.Equal(401, (await server.GetAsync($"/api/task?collaboration_id={n.Collab}&include=results", token)).Status);
+        Assert.Equal(401, (await server.GetAsync($"/api/run?task_id={taskId}", token)).Status);
+        Assert.Equal(401, (await server.GetAsync($"/api/result?task_id={taskId}", token)).Status);
+    }
+
     private static byte[] Base64UrlDecode(string s)
     {
         s = s.Replace('-', '+').Replace('_', '/');
