@@ -16,10 +16,14 @@ public static class RoleApi
     private static readonly Func<object, string?> NotDefaultName = v =>
         RuleCatalogue.DefaultRoleNames.Contains((string)v) ? "Role name cannot be one of the default roles" : null;
 
+    // security.md (name/id confusion) overrides api-core §6.2 here: a purely numeric name is refused.
+    private static readonly Func<object, string?> NotNumeric = v =>
+        ((string)v).Length > 0 && ((string)v).All(char.IsDigit) ? "Name cannot a number" : null;
+
     private static BodySchema Schema(bool patch)
     {
         var s = new BodySchema()
-            .String("name", required: !patch, checks: NotDefaultName)
+            .String("name", required: !patch, checks: [NotDefaultName, NotNumeric])
             .String("description", checks: BodySchema.MaxLength(1024))
             .IntegerList("rules", required: !patch, elementChecks: BodySchema.AtLeast(1));
         return s.Integer("organization_id", checks: BodySchema.AtLeast(1));

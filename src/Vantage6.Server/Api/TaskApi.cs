@@ -142,7 +142,7 @@ public static class TaskApi
 
         return await Pagination.PageAsync(ctx, db, q, async rows =>
         {
-            var context = await TaskViews.Context.LoadAsync(db, rows.Select(t => t.Id).ToList());
+            var context = await TaskViews.Context.LoadAsync(db, rows.Select(t => t.Id).ToList(), rows, runDetails: includeRuns);
             return rows.Select(t => (object)TaskViews.Task(t, context, paths, includeRuns, includeResults)).ToList();
         }, "Task", newestFirst: true);
     }
@@ -182,8 +182,9 @@ public static class TaskApi
         if (includeResults && !CanView(actor, "run", task) &&
             !(actor.IsUser && actor.Has(Resource, Scope.OWN, Operation.VIEW) && task.InitUserId == actor.Id))
             throw ApiException.Unauthorized("You lack the permission to view results for this task!");
-        var context = await TaskViews.Context.LoadAsync(db, [id]);
-        return Results.Json(TaskViews.Task(task, context, paths, Includes(ctx, "runs"), includeResults));
+        bool includeRuns = Includes(ctx, "runs");
+        var context = await TaskViews.Context.LoadAsync(db, [id], [task], runDetails: includeRuns);
+        return Results.Json(TaskViews.Task(task, context, paths, includeRuns, includeResults));
     }
 
     private static async Task<IResult> Status(int id, Actor actor, V6DbContext db)
@@ -230,8 +231,9 @@ public static class TaskApi
             throw ApiException.Validation(new JsonObject { ["_schema"] = new JsonArray("Collaboration_id or study_id is required") });
 
         int? collabId = body.Int("collaboration_id");
-        if (collabId is not null && !await db.Collaborations.AnyAsync(c => c.Id == collabId))
-            throw ApiException.NotFound($"Collaboration id={collabId} not found!");
+        var collaboration = collabId is null ? null
+            : await db.Collaborations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == collabId)
+              ?? throw ApiException.NotFound($"Collaboration id={collabId} not found!");
         Study? study = null;
         if (body.Int("study_id") is { } studyId)
         {
@@ -239,8 +241,8 @@ public static class TaskApi
             if (collabId is not null && study.CollaborationId != collabId)
                 throw ApiException.BadRequest($"The study id={studyId} does not belong to collaboration id={collabId}");
             collabId = study.CollaborationId;
+            collaboration ??= await db.Collaborations.AsNoTracking().FirstAsync(c => c.Id == collabId);
         }
-        var collaboration = await db.Collaborations.AsNoTracking().FirstAsync(c => c.Id == collabId);
         var orgIds = targets.Select(t => t.Id).ToList();
         var members = await db.Members.AsNoTracking().Where(m => m.CollaborationId == collabId).Select(m => m.OrganizationId).ToListAsync();
         if (orgIds.Any(o => !members.Contains(o)))
@@ -284,7 +286,7 @@ public static class TaskApi
             storeId = parent.AlgorithmStoreId;
         }
         if (blobs.Enabled) CheckBlobInputs(targets);
-        else CheckInputs(targets, collaboration.Encrypted ?? true);
+        else CheckInputs(targets, collaboration!.Encrypted ?? true);
 
         var now = DateTime.UtcNow;
         var task = new TaskEntity
@@ -307,7 +309,7 @@ public static class TaskApi
             await tx.CommitAsync();
         }
         events.Publish(new ServerEvent("new_task", new JsonObject { ["id"] = task.Id, ["parent_id"] = task.ParentId }, Rooms.Collaboration(collabId)));
-        var context = await TaskViews.Context.LoadAsync(db, [task.Id]);
+        var context = await TaskViews.Context.LoadAsync(db, [task.Id], [task], runDetails: false);
         return Results.Json(TaskViews.Task(task, context, paths), statusCode: 201);
     }
 

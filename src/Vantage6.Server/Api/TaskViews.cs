@@ -33,22 +33,27 @@ public static class TaskViews
         public required IReadOnlyList<Node> Nodes { get; init; }
         public required IReadOnlyDictionary<int, TaskEntity> Tasks { get; init; }
 
-        public static async Task<Context> LoadAsync(V6DbContext db, IReadOnlyCollection<int> taskIds)
+        /// <param name="tasks">the tasks when the caller already has them (saves a query)</param>
+        /// <param name="runDetails">whether runs will be rendered (their ports and nodes are then loaded)</param>
+        public static async Task<Context> LoadAsync(V6DbContext db, IReadOnlyCollection<int> taskIds, IEnumerable<TaskEntity>? tasks = null,
+            bool runDetails = true)
         {
             var ids = taskIds.Distinct().ToList();
             var runs = await db.Runs.AsNoTracking().Where(r => r.TaskId != null && ids.Contains(r.TaskId.Value)).OrderBy(r => r.Id).ToListAsync();
             var runIds = runs.Select(r => r.Id).ToList();
-            var collabs = await db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id);
-            var collabIds = collabs.Values.Select(t => t.CollaborationId).Distinct().ToList();
+            var byId = tasks?.ToDictionary(t => t.Id) ?? await db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id);
+            var collabIds = byId.Values.Select(t => t.CollaborationId).Distinct().ToList();
             return new Context
             {
                 Runs = runs.ToLookup(r => r.TaskId),
                 Databases = (await db.TaskDatabases.AsNoTracking().Where(d => d.TaskId != null && ids.Contains(d.TaskId.Value))
                     .OrderBy(d => d.Id).ToListAsync()).ToLookup(d => d.TaskId),
-                Ports = (await db.AlgorithmPorts.AsNoTracking().Where(p => p.RunId != null && runIds.Contains(p.RunId.Value))
-                    .OrderBy(p => p.Id).ToListAsync()).ToLookup(p => p.RunId),
-                Nodes = await db.Nodes.AsNoTracking().Where(n => collabIds.Contains(n.CollaborationId)).ToListAsync(),
-                Tasks = collabs,
+                Ports = runDetails && runIds.Count > 0
+                    ? (await db.AlgorithmPorts.AsNoTracking().Where(p => p.RunId != null && runIds.Contains(p.RunId.Value))
+                        .OrderBy(p => p.Id).ToListAsync()).ToLookup(p => p.RunId)
+                    : Array.Empty<AlgorithmPort>().ToLookup(p => p.RunId),
+                Nodes = runDetails ? await db.Nodes.AsNoTracking().Where(n => collabIds.Contains(n.CollaborationId)).ToListAsync() : [],
+                Tasks = byId,
             };
         }
     }
