@@ -33,9 +33,20 @@ public static class Pagination
         perPage = Math.Min(perPage, MaxPerPage); // the links show the page size really used
 
         query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName, newestFirst);
-        int total = await query.CountAsync(ctx.RequestAborted);
-        if (all) { page = 1; perPage = Math.Max(total, 1); }
-        var rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
+        int total;
+        List<T> rows;
+        if (all)
+        {
+            rows = await query.ToListAsync(ctx.RequestAborted);
+            total = rows.Count;
+            perPage = Math.Max(total, 1);
+        }
+        else
+        {
+            rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
+            // A first page that is not full holds everything: no need to count.
+            total = page == 1 && rows.Count < perPage ? rows.Count : await query.CountAsync(ctx.RequestAborted);
+        }
 
         var links = new Dictionary<string, string>();
         string Url(int p) => BuildUrl(ctx, p, perPage);
