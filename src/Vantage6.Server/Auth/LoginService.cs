@@ -19,31 +19,33 @@ public sealed class LoginService(ServerConfig config, MailService mail, ILogger<
     /// <summary>The user when the password is right and the account is not blocked, else null.</summary>
     public async Task<User?> CheckPasswordAsync(V6DbContext db, string username, string password, string clientIp)
     {
-        var userId = await db.Users.AsNoTracking().Where(u => u.Username == username).Select(u => (int?)u.Id).FirstOrDefaultAsync();
-        if (userId is null)
+        var candidate = await db.Users.AsNoTracking().Where(u => u.Username == username).Select(u => new { u.Id, u.Password }).FirstOrDefaultAsync();
+        if (candidate is null)
         {
             // Same bcrypt work as for a real user, so response time does not reveal which usernames exist.
             var decoy = await db.Users.AsNoTracking().OrderBy(u => u.Id).Select(u => u.Password).FirstOrDefaultAsync();
             PasswordHasher.Verify(password, decoy ?? DecoyHash);
             return null;
         }
-        // One check per account at a time: otherwise parallel guesses all read the same counter before any
-        // of them writes it, and a burst of requests gets far more than max_failed_attempts tries.
-        using var _ = await _accountGates.EnterAsync(userId.Value);
-        var seenBefore = db.ChangeTracker.Entries<User>().Any(e => e.Entity.Id == userId.Value);
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId.Value);
+        // The expensive bcrypt check runs in parallel; deciding the outcome does not. One decision per
+        // account at a time, on the counters as stored now: otherwise parallel guesses all read the same
+        // counter before any of them writes it, and a burst gets far more than max_failed_attempts tries.
+        // A guess decided after the block started is refused whether it was right or not.
+        bool passwordOk = PasswordHasher.Verify(password, candidate.Password);
+        using var _ = await _accountGates.EnterAsync(candidate.Id);
+        var seenBefore = db.ChangeTracker.Entries<User>().Any(e => e.Entity.Id == candidate.Id);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == candidate.Id);
         if (user is null) return null;
         if (seenBefore) await db.Entry(user).ReloadAsync(); // the counters as stored now, not as this context saw them
-        return await CheckLockedAsync(db, user, password, clientIp);
+        return await DecideAsync(db, user, passwordOk, clientIp);
     }
 
     private readonly KeyedGates _accountGates = new();
 
-    private async Task<User?> CheckLockedAsync(V6DbContext db, User user, string password, string clientIp)
+    private async Task<User?> DecideAsync(V6DbContext db, User user, bool passwordOk, string clientIp)
     {
         var now = DateTime.UtcNow;
         var (blocked, minutesLeft) = IsBlocked(user, now);
-        bool passwordOk = PasswordHasher.Verify(password, user.Password);
         if (passwordOk && !blocked)
         {
             if (user.FailedLoginAttempts is not (0 or null)) { user.FailedLoginAttempts = 0; await db.SaveChangesAsync(); }
