@@ -51,6 +51,30 @@ internal static class Schema
         T("algorithmport", [C("id", Kind.Pk), C("port", Kind.Int), C("run_id", Kind.Int, "run"), C("label", Kind.Str)]),
     ];
 
+    /// <summary>
+    /// Indexes on the foreign keys the API filters on. The reference creates none; we add them only to
+    /// tables we create ourselves, so an existing vantage6 database is left exactly as it is.
+    /// </summary>
+    internal static readonly Dictionary<string, string[][]> Indexes = new()
+    {
+        ["run"] = [["task_id"], ["organization_id"]],
+        ["task"] = [["collaboration_id"], ["parent_id"], ["job_id"], ["init_org_id"]],
+        ["taskdatabase"] = [["task_id"]],
+        ["algorithmport"] = [["run_id"]],
+        ["Member"] = [["organization_id"], ["collaboration_id"]],
+        ["StudyMember"] = [["study_id"]],
+        ["Permission"] = [["user_id"]],
+        ["UserPermission"] = [["user_id"]],
+        ["role_rule_association"] = [["role_id"]],
+        ["node"] = [["organization_id"], ["collaboration_id"]],
+        ["nodeconfig"] = [["node_id"]],
+        ["user"] = [["organization_id"]],
+    };
+
+    internal static IEnumerable<string> CreateIndexSql(Table t) =>
+        Indexes.GetValueOrDefault(t.Name, []).Select(cols =>
+            $"CREATE INDEX IF NOT EXISTS {Quote($"ix_{t.Name.ToLowerInvariant()}_{string.Join("_", cols)}")} ON {Quote(t.Name)} ({string.Join(", ", cols.Select(Quote))})");
+
     internal static string Quote(string identifier) => "\"" + identifier + "\"";
 
     internal static string CreateTableSql(Table t, bool sqlite)

@@ -34,6 +34,7 @@ internal static class SchemaUpdater
                 {
                     logger.LogInformation("Creating table {Table}", table.Name);
                     await ExecAsync(conn, Schema.CreateTableSql(table, sqlite), ct);
+                    foreach (var index in Schema.CreateIndexSql(table)) await ExecAsync(conn, index, ct);
                     continue;
                 }
                 foreach (var col in table.Columns.Where(c => !existing.Contains(c.Name)))
