@@ -128,6 +128,10 @@ public static class ServerHost
         return SqliteTuning.UsesWal(connection);
     }
 
+    // One shared instance: EF Core compares options by value, so a new translator per server would make it
+    // build a new internal service provider for every server in a process.
+    private static readonly NpgsqlNullNameTranslator KeepNames = new();
+
     public static void ConfigureDatabase(DbContextOptionsBuilder o, DatabaseUri database)
     {
         if (database.Kind == DatabaseKind.Sqlite)
@@ -136,8 +140,8 @@ public static class ServerHost
         else
             o.UseNpgsql(database.ConnectionString, n =>
             {
-                n.MapEnum<Operation>("operation", nameTranslator: new NpgsqlNullNameTranslator());
-                n.MapEnum<Scope>("scope", nameTranslator: new NpgsqlNullNameTranslator());
+                n.MapEnum<Operation>("operation", nameTranslator: KeepNames);
+                n.MapEnum<Scope>("scope", nameTranslator: KeepNames);
             });
         o.UseQueryTrackingBehavior(QueryTrackingBehavior.TrackAll);
     }

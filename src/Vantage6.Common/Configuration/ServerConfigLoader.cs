@@ -57,15 +57,16 @@ public static class ServerConfigLoader
 
         if (environment is null)
         {
+            // Empty sections and placeholders that are not mappings (the documentation's "prod: ...") do not count.
             var candidates = new List<(string Name, YamlSection Section)>();
-            if (root.Section("application") is { } app && app.Keys.Any()) candidates.Add(("application", app));
+            if (NonEmptyMapping(root, "application") is { } app) candidates.Add(("application", app));
             foreach (var env in Environments)
-                if (envs?.Section(env) is { } s && s.Keys.Any()) candidates.Add((env, s));
+                if (envs is not null && NonEmptyMapping(envs, env) is { } s) candidates.Add((env, s));
             if (candidates.Count == 1) return candidates[0].Section;
-            var prod = envs?.Section("prod");
-            if (prod is not null && prod.Keys.Any()) return prod;
-            throw new ConfigurationException(
-                $"Invalid configuration '{root.File}': it has several environments ({string.Join(", ", candidates.Select(c => c.Name))}); choose one with --environment");
+            if (candidates.FirstOrDefault(c => c.Name == "prod").Section is { } prod) return prod;
+            throw new ConfigurationException(candidates.Count == 0
+                ? $"Invalid configuration '{root.File}': it has no environment with settings (application, dev, test, acc or prod)"
+                : $"Invalid configuration '{root.File}': it has several environments ({string.Join(", ", candidates.Select(c => c.Name))}); choose one with --environment");
         }
         if (environment == "application")
             return root.Section("application") ?? throw ConfigurationException.ForKey(root.File, "application", "is missing (selected with --environment application)");
@@ -74,6 +75,9 @@ public static class ServerConfigLoader
         return envs?.Section(environment)
                ?? throw ConfigurationException.ForKey(root.File, $"environments.{environment}", "is missing (selected with --environment)");
     }
+
+    private static YamlSection? NonEmptyMapping(YamlSection parent, string key) =>
+        parent.Raw(key) is IReadOnlyDictionary<string, object?> { Count: > 0 } ? parent.Section(key) : null;
 
     private static ServerConfig Read(YamlSection c)
     {

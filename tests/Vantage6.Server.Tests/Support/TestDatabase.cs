@@ -51,7 +51,7 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             NpgsqlConnection.ClearAllPools();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var f in new[] { _file, _file + "-wal", _file + "-shm", _file + "-journal" })
+            foreach (var f in new[] { _file, _file + "-wal", _file + "-shm", _file + "-journal", _file + ".jobs.lock" })
                 try { File.Delete(f); } catch (IOException) { }
         }
         if (_pgName is not null)
