@@ -43,6 +43,7 @@ public static class RunApi
         var req = ctx.Request;
         IQueryable<Run> q = db.Runs.AsNoTracking();
         var tasks = db.Tasks;
+        int? collaborationChecked = null;
         if (req.Int("organization_id") is { } orgId)
         {
             if (!perm.AllowedForOrg(Operation.VIEW, orgId))
@@ -60,6 +61,8 @@ public static class RunApi
             var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == nodeId) ?? throw ApiException.BadRequest($"Node id={nodeId} does not exist!");
             if (!perm.CanForCollaboration(Operation.VIEW, node.CollaborationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
             q = q.Where(r => r.OrganizationId == node.OrganizationId && tasks.Any(t => t.Id == r.TaskId && t.CollaborationId == node.CollaborationId));
+            if (perm.CanForCollaboration(Operation.VIEW, node.CollaborationId) && node.CollaborationId is not null)
+                collaborationChecked = node.CollaborationId;
         }
         if (req.Int("port") is { } port) q = q.Where(r => db.AlgorithmPorts.Any(p => p.RunId == r.Id && p.Port == port));
         if (req.DateTimeValue("assigned_from") is { } af) q = q.Where(r => r.AssignedAt >= af);
@@ -77,6 +80,8 @@ public static class RunApi
         switch (perm.MaxScope(Operation.VIEW))
         {
             case Scope.GLOBAL: break;
+            // The node filter already limits runs to one collaboration the caller may see.
+            case Scope.COLLABORATION when collaborationChecked is not null && actor.OrganizationCollaborations.Contains(collaborationChecked.Value): break;
             case Scope.COLLABORATION:
                 var collabs = actor.OrganizationCollaborations.ToList();
                 q = q.Where(r => tasks.Any(t => t.Id == r.TaskId && t.CollaborationId != null && collabs.Contains(t.CollaborationId.Value)));
@@ -86,7 +91,8 @@ public static class RunApi
             default: throw ApiException.Unauthorized("You lack the permission to do that!");
         }
         // As the reference: only runs of organizations that have a node.
-        q = q.Where(r => db.Nodes.Any(n => n.OrganizationId == r.OrganizationId));
+        // (non-null on both sides so the database can use the index instead of a null-safe comparison)
+        q = q.Where(r => r.OrganizationId != null && db.Nodes.Any(n => n.OrganizationId != null && n.OrganizationId == r.OrganizationId));
         bool includeTask = !results && TaskApi.Includes(ctx, "task");
         return await Pagination.PageAsync(ctx, db, q, async rows =>
         {
