@@ -20,7 +20,6 @@ public static class CollaborationApi
 
     private static readonly BodySchema CreateSchema = Schema(patch: false);
     private static readonly BodySchema PatchSchema = Schema(patch: true);
-    private static readonly BodySchema IdBody = new BodySchema().Integer("id", required: true, checks: BodySchema.AtLeast(1));
 
     public static RouteGroupBuilder MapCollaborationApi(this RouteGroupBuilder api)
     {
@@ -226,7 +225,7 @@ public static class CollaborationApi
     {
         await FindAsync(db, id);
         RequireEdit(actor, id);
-        var orgId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var orgId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         if (!await db.Organizations.AnyAsync(o => o.Id == orgId)) throw ApiException.NotFound($"organization id={orgId} not found");
         if (!await db.Members.AnyAsync(m => m.CollaborationId == id && m.OrganizationId == orgId))
         {
@@ -240,7 +239,7 @@ public static class CollaborationApi
     private static async Task<IResult> RemoveOrganization(int id, HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, ActorCache actors)
     {
         await FindAsync(db, id);
-        var orgId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var orgId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         if (!await db.Organizations.AnyAsync(o => o.Id == orgId)) throw ApiException.NotFound($"organization id={orgId} not found");
         RequireEdit(actor, id);
         if (!await db.Members.AnyAsync(m => m.CollaborationId == id && m.OrganizationId == orgId))
@@ -254,7 +253,7 @@ public static class CollaborationApi
     {
         await FindAsync(db, id);
         RequireEdit(actor, id);
-        var nodeId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var nodeId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId) ?? throw ApiException.NotFound($"node id={nodeId} not found");
         if (node.CollaborationId == id) throw ApiException.BadRequest($"node id={nodeId} is already in collaboration id={id}");
         if (!await db.Members.AnyAsync(m => m.CollaborationId == id && m.OrganizationId == node.OrganizationId))
@@ -269,7 +268,7 @@ public static class CollaborationApi
     {
         await FindAsync(db, id);
         RequireEdit(actor, id);
-        var nodeId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var nodeId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId) ?? throw ApiException.NotFound($"node id={nodeId} not found");
         if (node.CollaborationId != id) throw ApiException.BadRequest($"node id={nodeId} is not part of collaboration id={id}");
         node.CollaborationId = null;

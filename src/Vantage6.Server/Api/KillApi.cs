@@ -12,7 +12,6 @@ namespace Vantage6.Server.Api;
 /// <summary><c>/kill/task</c> and <c>/kill/node/tasks</c> (api-federation §11).</summary>
 public static class KillApi
 {
-    private static readonly BodySchema TaskBody = new BodySchema().Integer("id", required: true, checks: BodySchema.AtLeast(1));
 
     public static RouteGroupBuilder MapKillApi(this RouteGroupBuilder api)
     {
@@ -51,7 +50,7 @@ public static class KillApi
 
     private static async Task<IResult> KillTask(HttpContext ctx, Actor actor, V6DbContext db, IEventPublisher events)
     {
-        var id = TaskBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var id = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id) ?? throw ApiException.NotFound($"Task id={id} not found");
         var statuses = await db.Runs.AsNoTracking().Where(r => r.TaskId == id).Select(r => r.Status).ToListAsync();
         if (RunStatus.IsFinished(TaskViews.Status(statuses)))
@@ -69,7 +68,7 @@ public static class KillApi
 
     private static async Task<IResult> KillNodeTasks(HttpContext ctx, Actor actor, V6DbContext db, IEventPublisher events)
     {
-        var id = TaskBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var id = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == id) ?? throw ApiException.NotFound($"Node id={id} not found");
         if (node.Status != "online") throw ApiException.BadRequest($"Node {id} is not online so cannot kill its tasks!");
         var perm = actor.On("event");

@@ -27,7 +27,6 @@ public static class RecoverApi
     private static readonly BodySchema Change = new BodySchema()
         .String("current_password", required: true, checks: BodySchema.MaxLength(128))
         .String("new_password", required: true, checks: PasswordPolicy.CheckValue);
-    private static readonly BodySchema NodeReset = new BodySchema().Integer("id", required: true, checks: BodySchema.AtLeast(1));
 
     public static RouteGroupBuilder MapRecoverApi(this RouteGroupBuilder api)
     {
@@ -142,7 +141,7 @@ public static class RecoverApi
 
     private static async Task<IResult> ResetNodeKey(HttpContext ctx, Actor actor, V6DbContext db)
     {
-        var body = NodeReset.Validate(await RequestBody.ReadJsonAsync(ctx));
+        var body = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx));
         var id = body.Int("id")!.Value;
         var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == id) ?? throw ApiException.NotFound($"Node id={id} is not found!");
         if (!actor.On("node").AllowedForOrg(Operation.EDIT, node.OrganizationId))

@@ -20,7 +20,6 @@ public static class StudyApi
 
     private static readonly BodySchema CreateSchema = Schema(patch: false);
     private static readonly BodySchema PatchSchema = Schema(patch: true);
-    private static readonly BodySchema IdBody = new BodySchema().Integer("id", required: true, checks: BodySchema.AtLeast(1));
 
     public static RouteGroupBuilder MapStudyApi(this RouteGroupBuilder api)
     {
@@ -188,7 +187,7 @@ public static class StudyApi
     {
         var study = await FindAsync(db, id);
         if (!actor.On(Resource).CanForCollaboration(Operation.EDIT, study.CollaborationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
-        var orgId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var orgId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         if (!await db.Organizations.AnyAsync(o => o.Id == orgId)) throw ApiException.NotFound($"Organization with id={orgId} not found");
         if (!await db.Members.AnyAsync(m => m.CollaborationId == study.CollaborationId && m.OrganizationId == orgId))
             throw ApiException.BadRequest("Organization is not a member of the collaboration!");
@@ -203,7 +202,7 @@ public static class StudyApi
     private static async Task<IResult> RemoveOrganization(int id, HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths)
     {
         var study = await FindAsync(db, id);
-        var orgId = IdBody.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
+        var orgId = BodySchema.IdOnly.Validate(await RequestBody.ReadJsonAsync(ctx)).Int("id")!.Value;
         if (!await db.Organizations.AnyAsync(o => o.Id == orgId)) throw ApiException.NotFound($"Organization with id={orgId} not found");
         if (!actor.On(Resource).CanForCollaboration(Operation.EDIT, study.CollaborationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
         if (!await db.StudyMembers.AnyAsync(m => m.StudyId == id && m.OrganizationId == orgId))

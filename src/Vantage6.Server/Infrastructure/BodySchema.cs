@@ -22,6 +22,9 @@ public sealed class BodySchema
 {
     private readonly Dictionary<string, FieldSpec> _fields = new();
 
+    /// <summary><c>{"id": int ≥ 1}</c>: the body of the add/remove/kill/reset endpoints.</summary>
+    public static readonly BodySchema IdOnly = new BodySchema().Integer("id", required: true, checks: AtLeast(1));
+
     public BodySchema Add(FieldSpec spec) { _fields[spec.Name] = spec; return this; }
 
     public BodySchema String(string name, bool required = false, bool nullIsAbsent = false, params Func<object, string?>[] checks) =>
