@@ -112,7 +112,6 @@ public static class ServerHost
             logger.LogWarning("No jwt_secret_key in the configuration: a new one is generated, so tokens do not survive a restart");
         var database = app.Services.GetRequiredService<DatabaseUri>();
         logger.LogInformation("Database: {Database}", database.Display);
-        if (database.SqliteFile is not null) Directory.CreateDirectory(Path.GetDirectoryName(database.SqliteFile)!);
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync(ct);
         logger.LogInformation("Initialization done");

@@ -70,19 +70,8 @@ public sealed class DatabaseServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? token = null, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        using var response = await Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? json = null;
-        if (response.Content.Headers.ContentType?.MediaType == "application/json" && text.Length > 0) json = JsonNode.Parse(text);
-        var headers = response.Headers.Concat(response.Content.Headers)
-            .ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
-        return new Reply((int)response.StatusCode, json, text, headers);
-    }
+    public Task<Reply> SendAsync(HttpMethod method, string path, string? token = null, object? body = null) =>
+        Reply.SendAsync(Client, method, path, token, body);
 
     public Task<Reply> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, token);
 

@@ -83,19 +83,8 @@ public class V6TestServer : IAsyncLifetime
     public Task<string> RootTokenAsync() => LoginAsync("root", RootPassword);
 
     /// <summary>Sends a request with an optional bearer token and JSON body.</summary>
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? token = null, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        using var response = await Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? json = null;
-        if (response.Content.Headers.ContentType?.MediaType == "application/json" && text.Length > 0) json = JsonNode.Parse(text);
-        var headers = response.Headers.Concat(response.Content.Headers)
-            .ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
-        return new Reply((int)response.StatusCode, json, text, headers);
-    }
+    public Task<Reply> SendAsync(HttpMethod method, string path, string? token = null, object? body = null) =>
+        Reply.SendAsync(Client, method, path, token, body);
 
     public Task<Reply> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, token);
     public Task<Reply> PostAsync(string path, string? token, object? body) => SendAsync(HttpMethod.Post, path, token, body);
@@ -136,6 +125,21 @@ public class V6TestServer : IAsyncLifetime
 /// <summary>A response: status, parsed JSON (when JSON), raw text and lower-cased headers.</summary>
 public sealed record Reply(int Status, JsonNode? Json, string Text, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary>Sends a request with an optional bearer token and JSON body and reads the whole answer.</summary>
+    public static async Task<Reply> SendAsync(HttpClient client, HttpMethod method, string path, string? token = null, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        if (response.Content.Headers.ContentType?.MediaType == "application/json" && text.Length > 0) json = JsonNode.Parse(text);
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
+        return new Reply((int)response.StatusCode, json, text, headers);
+    }
+
     public Reply ExpectStatus(int status)
     {
         if (Status != status) throw new Xunit.Sdk.XunitException($"expected {status}, got {Status}: {Text}");
