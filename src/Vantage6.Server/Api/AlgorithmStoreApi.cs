@@ -52,6 +52,41 @@ public static class AlgorithmStoreApi
         collaborations = s.CollaborationId is null ? null : paths.Collection("collaboration", "algorithm_store_id", s.Id),
     };
 
+    /// <summary>
+    /// Task creation with <c>store_id</c> (api-federation §6.3 step 10): asks the store for the algorithm
+    /// with this image, on behalf of the caller. Returns the image to store (pinned to the store's digest
+    /// when it has one) and the store to record on the task (none without a digest).
+    /// </summary>
+    internal static async Task<(string Image, int? StoreId)> ResolveTaskImageAsync(AlgorithmStore store, int? collaborationId, string image,
+        string? serverUrlArgument, HttpContext ctx)
+    {
+        if (store.CollaborationId is not null && store.CollaborationId != collaborationId)
+            throw ApiException.Msg(403, "The algorithm store is not part of the collaboration to which the task is posted.");
+        var config = ctx.RequestServices.GetRequiredService<ServerConfig>();
+        var serverUrl = ServerUrl(serverUrlArgument, config) ?? throw ApiException.BadRequest(
+            "Server URL is not set in the configuration nor in the request arguments. Please provide it as 'server_url' in the request.");
+        var client = ctx.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
+        JsonNode? first;
+        try
+        {
+            using var response = await client.SendAsync(StoreRequest(HttpMethod.Get, $"{store.Url}/algorithm?image={Uri.EscapeDataString(image)}", ctx, serverUrl));
+            if (response.StatusCode != HttpStatusCode.OK)
+                throw ApiException.BadRequest($"Could not retrieve algorithm from store! {await StoreMessageAsync(response)}");
+            JsonNode? listing;
+            try { listing = await response.Content.ReadFromJsonAsync<JsonNode>(); }
+            catch (System.Text.Json.JsonException) { throw ApiException.BadRequest("Could not retrieve algorithm from store! The store's answer is not JSON."); }
+            first = (listing?["data"] as JsonArray)?.FirstOrDefault();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw ApiException.BadRequest("Could not retrieve algorithm from store! The algorithm store cannot be reached.");
+        }
+        if (first is null) throw ApiException.BadRequest("Algorithm not found in store!");
+        var storedImage = first["image"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? first["image"]!.GetValue<string>() : image;
+        var digest = first["digest"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? first["digest"]!.GetValue<string>() : null;
+        return string.IsNullOrEmpty(digest) ? (storedImage, null) : ($"{storedImage}@{digest}", store.Id);
+    }
+
     private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths)
     {
         var perm = actor.On(Resource);
@@ -96,7 +131,7 @@ public static class AlgorithmStoreApi
         throw ApiException.Validation(new JsonObject { ["collaboration_id"] = new JsonArray("Not a valid integer.") });
     }
 
-    private static string? ServerUrl(string? given, ServerConfig config)
+    internal static string? ServerUrl(string? given, ServerConfig config)
     {
         var url = given ?? config.ServerUrl;
         if (string.IsNullOrEmpty(url)) return null;
@@ -104,7 +139,7 @@ public static class AlgorithmStoreApi
         return url.EndsWith(config.ApiPath, StringComparison.Ordinal) ? url : url + config.ApiPath;
     }
 
-    private static HttpRequestMessage StoreRequest(HttpMethod method, string url, HttpContext ctx, string serverUrl, object? body = null)
+    internal static HttpRequestMessage StoreRequest(HttpMethod method, string url, HttpContext ctx, string serverUrl, object? body = null)
     {
         var request = new HttpRequestMessage(method, url);
         request.Headers.TryAddWithoutValidation("server_url", serverUrl);
@@ -113,7 +148,7 @@ public static class AlgorithmStoreApi
         return request;
     }
 
-    private static async Task<string> StoreMessageAsync(HttpResponseMessage response)
+    internal static async Task<string> StoreMessageAsync(HttpResponseMessage response)
     {
         try { return (await response.Content.ReadFromJsonAsync<JsonObject>())?["msg"]?.ToString() ?? response.ReasonPhrase ?? ""; }
         catch (Exception) { return response.ReasonPhrase ?? ""; }

@@ -54,6 +54,6 @@ public static class ColumnApi
             ["organizations"] = JsonNode.Parse(body.Element("organizations")!.Value.GetRawText()),
             ["databases"] = new JsonArray(database),
         };
-        return await TaskApi.CreateFromJsonAsync(JsonSerializer.SerializeToElement(task), actor, db, paths, events, blobs);
+        return await TaskApi.CreateFromJsonAsync(ctx, JsonSerializer.SerializeToElement(task), actor, db, paths, events, blobs);
     }
 }

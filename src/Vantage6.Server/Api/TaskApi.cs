@@ -217,11 +217,11 @@ public static class TaskApi
         JsonElement json;
         try { json = await RequestBody.ReadJsonAsync(ctx); }
         catch (ApiException e) when (e.Status == 400) { throw ApiException.BadRequest("Request body is incorrect"); }
-        return await CreateFromJsonAsync(json, actor, db, paths, events, blobs);
+        return await CreateFromJsonAsync(ctx, json, actor, db, paths, events, blobs);
     }
 
     /// <summary>The whole task-creation path (§6.3); also used by <c>POST /column</c>.</summary>
-    internal static async Task<IResult> CreateFromJsonAsync(JsonElement json, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events,
+    internal static async Task<IResult> CreateFromJsonAsync(HttpContext ctx, JsonElement json, Actor actor, V6DbContext db, ApiPaths paths, IEventPublisher events,
         BlobStore blobs)
     {
         var body = CreateSchema.Validate(json);
@@ -270,8 +270,9 @@ public static class TaskApi
             if (!actor.On(Resource).CanForCollaboration(Operation.CREATE, collabId)) throw ApiException.Unauthorized("You lack the permission to do that!");
             if (body.Int("store_id") is { } sid)
             {
-                if (!await db.AlgorithmStores.AnyAsync(s => s.Id == sid)) throw ApiException.BadRequest($"Algorithm store id={sid} not found!");
-                throw ApiException.BadRequest("Resolving images through an algorithm store is not supported by this server yet; leave out 'store_id'.");
+                var store = await db.AlgorithmStores.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sid)
+                            ?? throw ApiException.BadRequest($"Algorithm store id={sid} not found!");
+                (image, storeId) = await AlgorithmStoreApi.ResolveTaskImageAsync(store, collabId, image, body.String("server_url"), ctx);
             }
         }
         else

@@ -3,13 +3,13 @@ using Vantage6.Common.Configuration;
 using Vantage6.Server.Auth;
 using Vantage6.Server.Data;
 using Vantage6.Server.Infrastructure;
+using Vantage6.Server.Vpn;
 
 namespace Vantage6.Server.Api;
 
 /// <summary>
-/// <c>/vpn</c> (api-federation §10.3–10.5). The algorithm address lookup works from the database;
-/// obtaining an OpenVPN configuration from an EduVPN portal is not implemented yet, so a configured
-/// <c>vpn_server</c> answers 501 with a message rather than pretending.
+/// <c>/vpn</c> (api-federation §10.3–10.5): OpenVPN configurations for nodes from the configured
+/// EduVPN portal, and the addresses of algorithm containers from the database.
 /// </summary>
 public static class VpnApi
 {
@@ -24,10 +24,37 @@ public static class VpnApi
         return api;
     }
 
-    private static IResult GetConfig(ServerConfig config) =>
-        config.VpnServer is null
-            ? Results.Json(new { msg = "This server does not support VPN" }, statusCode: 501)
-            : Results.Json(new { msg = "Obtaining a VPN configuration from the EduVPN portal is not supported by this server yet" }, statusCode: 501);
+    private static async Task<IResult> GetConfig(ServerConfig config, Actor actor, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (config.VpnServer is null) return Results.Json(new { msg = "This server does not support VPN" }, statusCode: 501);
+        var log = logs.CreateLogger("vpn");
+        try
+        {
+            var ovpn = await new EduVpnPortal(config.VpnServer, TimeSpan.FromSeconds(20)).GetOpenVpnConfigAsync(ct);
+            return Results.Json(new { ovpn_config = ovpn });
+        }
+        catch (VpnPortalAuthException e)
+        {
+            log.LogError("Could not obtain a VPN configuration for node {Node}: {Reason}", actor.Id, e.Message);
+            return Results.Json(new
+            {
+                msg = "Could not obtain VPN configuration because the vantage6 server could not authorize to the VPN portal. Please contact your server administrator.",
+            }, statusCode: 500);
+        }
+        catch (VpnConfigException e)
+        {
+            log.LogError("Could not obtain a VPN configuration for node {Node}: {Reason}", actor.Id, e.Message);
+            return Results.Json(new
+            {
+                msg = "Could not obtain VPN configuration because the vantage6 server is not properly configured for VPN. Please contact your server administrator.",
+            }, statusCode: 500);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            log.LogCritical("Node {Node} asked for a VPN configuration, but the VPN server is unreachable: {Reason}", actor.Id, e.Message);
+            return Results.Json(new { msg = "VPN server unreachable. Please contact your server administrator" }, statusCode: 503);
+        }
+    }
 
     private static async Task<IResult> Addresses(HttpContext ctx, Actor actor, V6DbContext db)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,6 +33,16 @@ public sealed class FakeAlgorithmStore : IAsyncDisposable
         });
         app.MapGet("/api/policy/public", () => Results.Json(new { algorithm_view = "private" }));
         app.MapGet("/api/vantage6-server", () => { calls.Enqueue("GET whitelist"); return Results.Json(new[] { new { id = 7 } }); });
+        // Algorithms it knows: "digest/*" images come with a digest, "plain/*" without, others are unknown.
+        app.MapGet("/api/algorithm", (HttpContext ctx) =>
+        {
+            var image = ctx.Request.Query["image"].ToString();
+            calls.Enqueue($"GET algorithm image={image} server_url={ctx.Request.Headers["server_url"]} auth={ctx.Request.Headers.Authorization.Count > 0}");
+            if (image.StartsWith("digest/")) return Results.Json(new { data = new[] { new { image, digest = "sha256:abc123" } } });
+            if (image.StartsWith("plain/")) return Results.Json(new { data = new[] { new { image } } });
+            if (image.StartsWith("secret/")) return Results.Json(new { msg = "You are not allowed to view this algorithm" }, statusCode: 401);
+            return Results.Json(new { data = Array.Empty<object>() });
+        });
         app.MapDelete("/api/vantage6-server/{id}", (string id) => { calls.Enqueue($"DELETE whitelist {id}"); return Results.Json(new { msg = "deleted" }); });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -95,5 +107,52 @@ public class AlgorithmStoreApiTests(V6TestServer server) : IClassFixture<V6TestS
             name = "s", algorithm_store_url = "http://127.0.0.1:9/api", collaboration_id = n.Collab, server_url = "http://127.0.0.1:7601", force = true,
         });
         Assert.Equal(404, unreachable.Status);
+    }
+
+    [Fact]
+    public async Task TaskWithStoreId_PinsTheImageToTheStoreDigest()
+    {
+        await using var store = await FakeAlgorithmStore.StartAsync();
+        var n = await FederatedFlowTests.ArrangeAsync(server);
+        var storeId = (await server.PostAsync("/api/algorithmstore", n.Root, new
+        {
+            name = "s", algorithm_store_url = store.Url, collaboration_id = n.Collab, server_url = "http://127.0.0.1:7601", force = true,
+        })).ExpectStatus(201).Json!["id"]!.GetValue<int>();
+
+        JsonObject Body(string image, int? sid, string? serverUrl = "http://127.0.0.1:7601")
+        {
+            var body = JsonSerializer.SerializeToNode(FederatedFlowTests.TaskBody(n, image))!.AsObject();
+            if (sid is not null) body["store_id"] = sid;
+            if (serverUrl is not null) body["server_url"] = serverUrl;
+            return body;
+        }
+
+        var pinned = (await server.PostAsync("/api/task", n.Researcher, Body("digest/average", storeId))).ExpectStatus(201).Json!;
+        Assert.Equal("digest/average@sha256:abc123", pinned["image"]!.GetValue<string>());
+        Assert.Equal(storeId, pinned["algorithm_store"]!["id"]!.GetValue<int>());
+        Assert.Contains("GET algorithm image=digest/average server_url=http://127.0.0.1:7601/api auth=True", store.Received);
+
+        var unpinned = (await server.PostAsync("/api/task", n.Researcher, Body("plain/average", storeId))).ExpectStatus(201).Json!;
+        Assert.Equal("plain/average", unpinned["image"]!.GetValue<string>());
+        Assert.Null(unpinned["algorithm_store"]);
+
+        var unknown = await server.PostAsync("/api/task", n.Researcher, Body("other/average", storeId));
+        Assert.Equal((400, "Algorithm not found in store!"), (unknown.Status, unknown.Msg));
+        var refused = await server.PostAsync("/api/task", n.Researcher, Body("secret/average", storeId));
+        Assert.Equal((400, "Could not retrieve algorithm from store! You are not allowed to view this algorithm"), (refused.Status, refused.Msg));
+        var noServerUrl = await server.PostAsync("/api/task", n.Researcher, Body("digest/average", storeId, serverUrl: null));
+        Assert.Equal((400, "Server URL is not set in the configuration nor in the request arguments. Please provide it as 'server_url' in the request."),
+            (noServerUrl.Status, noServerUrl.Msg));
+        var missing = await server.PostAsync("/api/task", n.Researcher, Body("digest/average", 999999));
+        Assert.Equal((400, "Algorithm store id=999999 not found!"), (missing.Status, missing.Msg));
+
+        // A store linked to another collaboration cannot resolve images for this one.
+        var other = await FederatedFlowTests.ArrangeAsync(server);
+        var foreign = (await server.PostAsync("/api/algorithmstore", other.Root, new
+        {
+            name = "f", algorithm_store_url = store.Url, collaboration_id = other.Collab, server_url = "http://127.0.0.1:7601", force = true,
+        })).ExpectStatus(201).Json!["id"]!.GetValue<int>();
+        var wrongCollab = await server.PostAsync("/api/task", n.Researcher, Body("digest/average", foreign));
+        Assert.Equal((403, "The algorithm store is not part of the collaboration to which the task is posted."), (wrongCollab.Status, wrongCollab.Msg));
     }
 }
