@@ -54,7 +54,7 @@ public static class ServerHost
         builder.Services.AddDbContextPool<V6DbContext>(o =>
         {
             ConfigureDatabase(o, database);
-            if (wal) o.AddInterceptors(new SqliteSynchronousInterceptor());
+            if (database.Kind == DatabaseKind.Sqlite) o.AddInterceptors(new SqliteConnectionSetupInterceptor(wal), KeepSqliteOpen);
         });
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<ActorCache>();
@@ -130,6 +130,7 @@ public static class ServerHost
     // One shared instance: EF Core compares options by value, so a new translator per server would make it
     // build a new internal service provider for every server in a process.
     private static readonly NpgsqlNullNameTranslator KeepNames = new();
+    private static readonly SqliteKeepOpenInterceptor KeepSqliteOpen = new();
 
     public static void ConfigureDatabase(DbContextOptionsBuilder o, DatabaseUri database)
     {
