@@ -44,6 +44,7 @@ public static class RunApi
         IQueryable<Run> q = db.Runs.AsNoTracking();
         var tasks = db.Tasks;
         int? collaborationChecked = null;
+        bool nodeOrganizationFilter = false;
         if (req.Int("organization_id") is { } orgId)
         {
             if (!perm.AllowedForOrg(Operation.VIEW, orgId))
@@ -61,6 +62,7 @@ public static class RunApi
             var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == nodeId) ?? throw ApiException.BadRequest($"Node id={nodeId} does not exist!");
             if (!perm.CanForCollaboration(Operation.VIEW, node.CollaborationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
             q = q.Where(r => r.OrganizationId == node.OrganizationId && tasks.Any(t => t.Id == r.TaskId && t.CollaborationId == node.CollaborationId));
+            nodeOrganizationFilter = node.OrganizationId is not null;
             if (perm.CanForCollaboration(Operation.VIEW, node.CollaborationId) && node.CollaborationId is not null)
                 collaborationChecked = node.CollaborationId;
         }
@@ -90,9 +92,11 @@ public static class RunApi
             case Scope.OWN when actor.IsUser: q = q.Where(r => tasks.Any(t => t.Id == r.TaskId && t.InitUserId == actor.Id)); break;
             default: throw ApiException.Unauthorized("You lack the permission to do that!");
         }
-        // As the reference: only runs of organizations that have a node.
+        // As the reference: only runs of organizations that have a node. A node filter already limits the
+        // runs to that node's organization, which has a node: no per-row check then.
         // (non-null on both sides so the database can use the index instead of a null-safe comparison)
-        q = q.Where(r => r.OrganizationId != null && db.Nodes.Any(n => n.OrganizationId != null && n.OrganizationId == r.OrganizationId));
+        if (!nodeOrganizationFilter)
+            q = q.Where(r => r.OrganizationId != null && db.Nodes.Any(n => n.OrganizationId != null && n.OrganizationId == r.OrganizationId));
         bool includeTask = !results && TaskApi.Includes(ctx, "task");
         return await Pagination.PageAsync(ctx, db, q, async rows =>
         {
