@@ -37,9 +37,9 @@ internal static class StartCommand
         {
             var resolved = ctx.Resolve(result);
             var config = resolved.Load();
-            var running = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
+            var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
             if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
-            if (await LogFollower.FollowAsync(running.LogFile, 0, running, ct))
+            if (await LogFollower.FollowAsync(running.LogFile, logOffset, running, ct))
                 LogFollower.PrintDetachNote();
             else
                 Out.Warn($"Server {running.Instance.Name} has stopped");
@@ -48,7 +48,8 @@ internal static class StartCommand
         return command;
     }
 
-    private static async Task<RunningServer> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
+    /// <summary>Returns the running server and where this run's part of its log file starts.</summary>
+    private static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
     {
         var instance = resolved.Instance;
         Out.Info("Starting server...");
@@ -70,6 +71,7 @@ internal static class StartCommand
             throw new CliException($"Cannot create the instance folders ({e.Message}); use --user to keep them in your home folder");
         }
 
+        var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
         using var child = Launch(resolved, ip, port);
         var shownHost = ip is "0.0.0.0" or "::" or "" ? "127.0.0.1" : ip;
         var apiUrl = $"http://{(shownHost.Contains(':') ? $"[{shownHost}]" : shownHost)}:{port}{config.ApiPath}";
@@ -85,7 +87,7 @@ internal static class StartCommand
         Out.Info($"Success! Server {instance.Name} is running at {apiUrl} (pid {child.Id})");
         Out.Info($"Log file: {logFile}");
         Out.Info($"Show the log with 'vserver attach --name {instance.Name}{ScopeFlag(instance)}', stop it with 'vserver stop --name {instance.Name}{ScopeFlag(instance)}'");
-        return running;
+        return (running, logOffset);
     }
 
     public static string ScopeFlag(ServerInstance instance) => instance.Scope == Vantage6.Common.InstanceScope.User ? " --user" : "";
