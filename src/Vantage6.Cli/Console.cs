@@ -9,6 +9,11 @@ internal static class Out
     public static void Warn(string text) => Write("warn ", "\u001b[33m", text);
     public static void Error(string text) => Write("error", "\u001b[31m", text);
 
+    public static string Green(string text) => Paint("\u001b[32m", text);
+    public static string Red(string text) => Paint("\u001b[31m", text);
+
+    private static string Paint(string colour, string text) => Colour ? $"{colour}{text}\u001b[0m" : text;
+
     private static void Write(string tag, string colour, string text) =>
-        Console.Out.WriteLine(Colour ? $"[{colour}{tag}\u001b[0m] - {text}" : $"[{tag}] - {text}");
+        Console.Out.WriteLine($"[{Paint(colour, tag)}] - {text}");
 }

@@ -1,19 +1,23 @@
 using System.CommandLine;
 using Vantage6.Cli;
-using Vantage6.Common;
 using Vantage6.Common.Configuration;
 
 var root = new RootCommand("Manage your vantage6 server instances.");
+root.Subcommands.Add(NewCommand.Create());
 root.Subcommands.Add(StartCommand.Create());
-var version = new Command("version", "Show the version of this command and of the vantage6 API it serves");
-version.SetAction(_ => Console.WriteLine($"vserver {typeof(Out).Assembly.GetName().Version?.ToString(3)} (vantage6 {ServerVersion.Compatible})"));
-root.Subcommands.Add(version);
+root.Subcommands.Add(StopCommand.Create());
+root.Subcommands.Add(AttachCommand.Create());
+root.Subcommands.Add(FilesCommand.Create());
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(RemoveCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is CliException or ConfigurationException)
+catch (Exception e) when (e is CliException or ConfigurationException or PromptAbortedException)
 {
     Out.Error(e.Message);
     return 1;

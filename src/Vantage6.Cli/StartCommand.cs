@@ -1,90 +1,177 @@
 using System.CommandLine;
-using Microsoft.Extensions.Hosting;
-using Vantage6.Common;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Vantage6.Common.Configuration;
-using Vantage6.Server;
 
 namespace Vantage6.Cli;
 
-/// <summary><c>vserver start</c>: runs the server from a configuration file.</summary>
+/// <summary>
+/// <c>vserver start</c>: starts the server as a background process (cli-and-config §2.3.4), waits until it answers
+/// <c>/health</c> and prints its URL; <c>--attach</c> then shows the log until Ctrl+C, which leaves it running.
+/// </summary>
 internal static class StartCommand
 {
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
     public static Command Create()
     {
-        var name = new Option<string?>("--name", "-n") { Description = "Configuration name (file stem in the configuration folder)" };
-        var config = new Option<string?>("--config", "-c") { Description = "Path to a configuration file; overrides --name" };
-        var environment = new Option<string?>("--environment", "-e")
-        {
-            Description = "Environment of a file with 'application'/'environments' sections: application, dev, test, acc or prod",
-        };
-        var system = new Option<bool>("--system") { Description = "Use the system folders (default)" };
-        var user = new Option<bool>("--user") { Description = "Use the user folders" };
-        var ip = new Option<string?>("--ip") { Description = "Address to listen on (default: the configuration's ip)" };
-        var port = new Option<int?>("--port", "-p") { Description = "Port to listen on (default: the configuration's port)" };
-        var attach = new Option<bool>("--attach") { Description = "Run in this console and show the log (Ctrl+C stops the server)" };
+        var ctx = InstanceOptions.WithConfig();
+        var ip = new Option<string?>("--ip") { Description = "Address to listen on (default: the configuration's ip, else 0.0.0.0)" };
+        var port = new Option<int?>("--port", "-p") { Description = "Port to listen on (default: the configuration's port, else 7601)" };
+        var attach = new Option<bool>("--attach") { Description = "Show the server log in this console after starting (Ctrl+C detaches; the server keeps running)" };
+        var detach = new Option<bool>("--detach") { Description = "Do not show the log (default)" };
 
         var command = new Command("start", """
-            Start a server.
+            Start a server in the background and wait until it answers.
 
             Examples:
               vserver start --config examples/quickstart.yaml --attach
-              vserver start --name demo --user --attach
-              vserver start --config server.yaml --environment prod --attach
+              vserver start --name demo --user
+              vserver start --name demo --port 7602 --ip 127.0.0.1
+              vserver start --config server.yaml --environment prod
             """);
-        foreach (var o in new Option[] { name, config, environment, system, user, ip, port, attach }) command.Options.Add(o);
+        ctx.AddTo(command);
+        foreach (var o in new Option[] { ip, port, attach, detach }) command.Options.Add(o);
         command.SetAction(async (result, ct) =>
         {
-            var scope = result.GetValue(user) && !result.GetValue(system) ? InstanceScope.User : InstanceScope.System;
-            var resolved = ConfigResolver.Resolve(result.GetValue(config), result.GetValue(name), scope);
-            if (!result.GetValue(attach))
-                throw new CliException("Running in the background is not available yet: add --attach to run the server in this console");
-            return await RunAttachedAsync(resolved, result.GetValue(environment), result.GetValue(ip), result.GetValue(port), ct);
+            var resolved = ctx.Resolve(result);
+            var config = resolved.Load();
+            var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
+            if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
+            if (await LogFollower.FollowAsync(running.LogFile, logOffset, running, ct))
+                LogFollower.PrintDetachNote();
+            else
+                Out.Warn($"Server {running.Instance.Name} has stopped");
+            return 0;
         });
         return command;
     }
 
-    private static async Task<int> RunAttachedAsync(ConfigResolver.Resolved resolved, string? environment, string? ip, int? port,
-        CancellationToken ct)
+    /// <summary>Returns the running server and where this run's part of its log file starts.</summary>
+    private static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
     {
-        var config = ServerConfigLoader.Load(resolved.File, environment);
-        var dataDir = config.DataDirectory ?? resolved.Locations.DataDirectory;
-        var logDir = config.LogDirectory ?? resolved.Locations.LogDirectory;
+        var instance = resolved.Instance;
+        Out.Info("Starting server...");
+        if (RunningServer.Find(instance) is not null) throw new CliException($"Server {instance.Name} is already running");
+
+        var ip = ipOption ?? (string.IsNullOrEmpty(config.Ip) ? "0.0.0.0" : config.Ip);
+        var port = portOption ?? (config.Port > 0 ? config.Port : 7601);
+        EnsurePortFree(ip, port);
+        var logFile = instance.LogFile(config);
         try
         {
-            Directory.CreateDirectory(dataDir);
-            Directory.CreateDirectory(logDir);
+            Directory.CreateDirectory(instance.Locations.DataDirectory);
+            Directory.CreateDirectory(instance.DataDirectory(config));
+            Directory.CreateDirectory(instance.LogDirectory(config));
+            File.WriteAllText(instance.ConsoleFile, "");
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new CliException($"Cannot create the instance folders ({e.Message}); use --user to keep them in your home folder");
         }
-        var uri = Environment.GetEnvironmentVariable("VANTAGE6_DB_URI") is { Length: > 0 } envUri ? envUri : config.Uri;
-        config = config with { Uri = uri };
-        var host = ip ?? config.Ip;
-        var listenPort = port ?? config.Port;
-        var logFile = Path.Combine(logDir, $"server_{resolved.Scope.ToString().ToLowerInvariant()}.log");
 
-        Out.Info($"Starting server '{resolved.Name}' from {resolved.File}");
-        var app = ServerHost.Build(config, new ServerRunOptions
+        var logOffset = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
+        using var child = Launch(resolved, ip, port);
+        var shownHost = ip is "0.0.0.0" or "::" or "" ? "127.0.0.1" : ip;
+        var apiUrl = $"http://{(shownHost.Contains(':') ? $"[{shownHost}]" : shownHost)}:{port}{config.ApiPath}";
+        var running = new RunningServer(instance, child.Id, apiUrl, logFile);
+        RunningServer.Record(running);
+
+        if (!await WaitUntilHealthyAsync(child, apiUrl))
         {
-            DataDirectory = dataDir,
-            LogFile = logFile,
-            Urls = $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{listenPort}",
-        });
-        await ServerHost.InitializeAsync(app, ct);
+            running.Forget();
+            if (!child.HasExited) child.Kill();
+            throw new CliException(StartFailure(instance, logFile));
+        }
+        Out.Info($"Success! Server {instance.Name} is running at {apiUrl} (pid {child.Id})");
+        Out.Info($"Log file: {logFile}");
+        Out.Info($"Show the log with 'vserver attach --name {instance.Name}{ScopeFlag(instance)}', stop it with 'vserver stop --name {instance.Name}{ScopeFlag(instance)}'");
+        return (running, logOffset);
+    }
+
+    public static string ScopeFlag(ServerInstance instance) => instance.Scope == Vantage6.Common.InstanceScope.User ? " --user" : "";
+
+    /// <summary>A bound port makes the server die after spawning; checking first gives a clear message and starts nothing.</summary>
+    private static void EnsurePortFree(string ip, int port)
+    {
+        var address = ip is "" or "0.0.0.0" ? IPAddress.Any
+            : ip == "::" ? IPAddress.IPv6Any
+            : IPAddress.TryParse(ip.Trim('[', ']'), out var parsed) ? parsed
+            : Dns.GetHostAddresses(ip).FirstOrDefault() ?? throw new CliException($"Cannot resolve the address '{ip}'");
         try
         {
-            await app.StartAsync(ct);
+            var listener = new TcpListener(address, port);
+            listener.Start();
+            listener.Stop();
         }
-        catch (IOException e)
+        catch (SocketException e)
         {
-            throw new CliException($"Cannot listen on {host}:{listenPort}: {e.Message}");
+            throw new CliException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"Port {port} on {ip} is already in use; stop what uses it or choose another port with --port"
+                : $"Cannot listen on {ip}:{port}: {e.Message}");
         }
-        var shown = host is "0.0.0.0" or "::" ? "127.0.0.1" : host;
-        Out.Info($"Server is running at http://{shown}:{listenPort}{config.ApiPath} (log: {logFile})");
-        Out.Info("Log in with the user 'root' (password 'root' on a new database; change it right away)");
-        Out.Info("Press Ctrl+C to stop the server");
-        await app.WaitForShutdownAsync(CancellationToken.None);
-        return 0;
+    }
+
+    /// <summary>Runs this same program with the hidden <c>run</c> command, detached from our console.</summary>
+    private static Process Launch(ResolvedConfig resolved, string ip, int port)
+    {
+        var self = Environment.ProcessPath ?? throw new CliException("Cannot find the path of this program");
+        var info = new ProcessStartInfo(self)
+        {
+            UseShellExecute = false,
+            // Our own pipes, closed right away: the server must not hold the caller's console or output pipe open.
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory.GetCurrentDirectory(),
+        };
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            info.ArgumentList.Add(typeof(StartCommand).Assembly.Location);
+        foreach (var a in new[] { RunCommand.Name, "--instance", resolved.Instance.Key, "--config", resolved.File, "--ip", ip, "--port", port.ToString() })
+            info.ArgumentList.Add(a);
+        if (resolved.Environment is { } env) { info.ArgumentList.Add("--environment"); info.ArgumentList.Add(env); }
+        var child = Process.Start(info) ?? throw new CliException("Could not start the server process");
+        child.StandardInput.Close();
+        child.StandardOutput.Close();
+        child.StandardError.Close();
+        return child;
+    }
+
+    private static async Task<bool> WaitUntilHealthyAsync(Process child, string apiUrl)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var progress = new Progress("Waiting for the server to answer");
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < StartTimeout)
+        {
+            if (child.HasExited) return false;
+            try
+            {
+                using var response = await http.GetAsync(apiUrl + "/health");
+                if (response.IsSuccessStatusCode) return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            progress.Tick();
+            await Task.Delay(250);
+        }
+        return false;
+    }
+
+    /// <summary>One line for a start that failed: the last error line of the server's console or log file.</summary>
+    private static string StartFailure(ServerInstance instance, string logFile)
+    {
+        static string? LastError(string file)
+        {
+            if (!File.Exists(file)) return null;
+            var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0).ToList();
+            return lines.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)
+                                            || l.Contains("exception", StringComparison.OrdinalIgnoreCase)
+                                            || l.Contains("critical", StringComparison.OrdinalIgnoreCase))
+                   ?? lines.LastOrDefault();
+        }
+        var reason = LastError(instance.ConsoleFile) ?? LastError(logFile) ?? "no output";
+        if (reason.StartsWith("[error] - ", StringComparison.Ordinal)) reason = reason["[error] - ".Length..];
+        return $"Server {instance.Name} did not start: {reason}";
     }
 }

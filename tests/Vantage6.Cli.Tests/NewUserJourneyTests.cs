@@ -1,0 +1,88 @@
+namespace Vantage6.Cli.Tests;
+
+/// <summary>The seed's quick start, as a new user types it: wizard, start, list, files, version, stop.</summary>
+public class NewUserJourneyTests
+{
+    [Fact]
+    public void Wizard_Start_List_Files_Version_Stop()
+    {
+        using var sandbox = new Sandbox();
+        var port = Sandbox.FreePort();
+        var database = Path.Combine(sandbox.Root, "demo.sqlite");
+        // One answer per line, in the order of the wizard; a wrong port and NOTSET are asked again.
+        var answers = string.Join('\n',
+            "demo",                     // configuration name
+            "My demo server",           // description
+            "127.0.0.1",                // ip
+            "not-a-port",               // port (refused)
+            port.ToString(),            // port
+            $"sqlite:///{database}",    // database URI (absolute)
+            "",                         // allow drop all: default True
+            "NOTSET",                   // logging level (not offered)
+            "2",                        // logging level: INFO by number
+            "",                         // constant JWT secret: default yes
+            "n",                        // two-factor authentication
+            "",                         // server url: default
+            "",                         // VPN: default no
+            "n",                        // RabbitMQ
+            "n",                        // community store
+            "") + "\n";                 // more stores: default no
+        var created = sandbox.Run("new --user", answers);
+        Assert.True(created.ExitCode == 0, created.Output);
+        Assert.Contains("The port must be a number", created.Output);
+        Assert.Contains("Choose one of: DEBUG, INFO, WARNING, ERROR, CRITICAL", created.Output);
+        var file = Path.Combine(sandbox.UserConfigDirectory, "demo.yaml");
+        Assert.Contains($"New configuration created: {file}", created.Output);
+        Assert.Contains("You can start the server by running vserver start --user", created.Output);
+        var yaml = File.ReadAllText(file);
+        Assert.Contains($"port: {port}\n", yaml);           // a real number, not '7601'
+        Assert.Contains("allow_drop_all: true\n", yaml);     // a real boolean, not 'True'
+        Assert.Contains("level: INFO\n", yaml);
+        Assert.Contains("description: My demo server\n", yaml);
+        Assert.DoesNotContain("two_factor_auth", yaml);
+        Assert.Matches(@"jwt_secret_key: [0-9a-f]{8}-[0-9a-f]{4}-4", yaml);
+
+        var started = sandbox.Run("start --name demo --user");
+        Assert.True(started.ExitCode == 0, started.Output + started.Errors);
+        Assert.Contains($"Server demo is running at http://127.0.0.1:{port}/api", started.Output);
+        var pid = Sandbox.RecordedPid(sandbox.PidFile("demo"));
+        Assert.NotNull(pid);
+        Assert.True(Sandbox.ProcessIsAlive(pid.Value));
+        Assert.False(Sandbox.PortIsFree(port));
+        Assert.True(File.Exists(database));
+
+        var list = sandbox.Run("list");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("demo                     Running          User", list.Output);
+
+        var files = sandbox.Run("files --name demo --user");
+        Assert.Equal(0, files.ExitCode);
+        Assert.Contains($"Configuration file = {file}", files.Output);
+        Assert.Contains($"Log file           = {Path.Combine(sandbox.Root, "cache", "vantage6", "log", "server", "demo", "server_user.log")}", files.Output);
+        Assert.Contains($"Database           = sqlite:///{database}", files.Output);
+
+        var version = sandbox.Run("version --name demo --user");
+        Assert.Equal(0, version.ExitCode);
+        Assert.Contains("{'server': '4.14.0\\n', 'cli': '4.14.0'}", version.Output);
+
+        var stopped = sandbox.Run("stop --name demo --user");
+        Assert.True(stopped.ExitCode == 0, stopped.Output);
+        Assert.Contains("Stopped the vantage6-demo-user-server server.", stopped.Output);
+        Assert.False(Sandbox.ProcessIsAlive(pid.Value));
+        Assert.True(Sandbox.PortIsFree(port));
+        Assert.False(File.Exists(sandbox.PidFile("demo")));
+
+        var afterStop = sandbox.Run("list");
+        Assert.Contains("demo                     Not running      User", afterStop.Output);
+    }
+
+    [Fact]
+    public void Wizard_EndOfInput_AbortsAndWritesNothing()
+    {
+        using var sandbox = new Sandbox();
+        var result = sandbox.Run("new --user --name half", "A description\n127.0.0.1\n");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("[error] - Configuration creation aborted.", result.Lines[^1]);
+        Assert.False(File.Exists(Path.Combine(sandbox.UserConfigDirectory, "half.yaml")));
+    }
+}

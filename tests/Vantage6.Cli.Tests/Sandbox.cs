@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+// Each test starts real server processes; running them one at a time keeps start-up times predictable.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Vantage6.Cli.Tests;
+
+public sealed record CliResult(int ExitCode, string Output, string Errors)
+{
+    public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public string[] ErrorLines => Lines.Where(l => l.StartsWith("[error]")).ToArray();
+}
+
+/// <summary>
+/// A fresh home folder for one test: HOME and every XDG folder point into a temporary directory, so the real
+/// <c>vserver</c> program (run as a subprocess) sees a new user's machine. Dispose kills any server left behind.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    private static readonly string VserverDll = typeof(Sandbox).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .First(a => a.Key == "VserverDll").Value!;
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("vserver-test-").FullName;
+    public string UserConfigDirectory => Path.Combine(Root, "config", "vantage6", "server");
+    public string SystemConfigDirectory => Path.Combine(Root, "etc-xdg", "vantage6", "server");
+    public string UserDataDirectory(string name) => Path.Combine(Root, "data", "vantage6", "server", name);
+    public string PidFile(string name) => Path.Combine(UserDataDirectory(name), $"vantage6-{name}-user-server.pid");
+
+    public CliResult Run(string arguments, string? input = null, int timeoutSeconds = 120) =>
+        Run(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), input, timeoutSeconds);
+
+    public CliResult Run(IEnumerable<string> arguments, string? input = null, int timeoutSeconds = 120)
+    {
+        using var process = Process.Start(StartInfo(arguments))!;
+        if (input is not null) process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"vserver {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s");
+        }
+        return new CliResult(process.ExitCode, output.Result, errors.Result);
+    }
+
+    /// <summary>Starts vserver without waiting for it (for --attach).</summary>
+    public Process Begin(string arguments)
+    {
+        var process = Process.Start(StartInfo(arguments.Split(' ')))!;
+        process.StandardInput.Close();
+        return process;
+    }
+
+    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        info.ArgumentList.Add(VserverDll);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        info.Environment["HOME"] = Root;
+        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(Root, "config");
+        info.Environment["XDG_DATA_HOME"] = Path.Combine(Root, "data");
+        info.Environment["XDG_CACHE_HOME"] = Path.Combine(Root, "cache");
+        info.Environment["XDG_CONFIG_DIRS"] = Path.Combine(Root, "etc-xdg");
+        info.Environment["XDG_DATA_DIRS"] = Path.Combine(Root, "share");
+        info.Environment["NO_COLOR"] = "1";
+        info.Environment.Remove("VANTAGE6_DB_URI");
+        info.Environment.Remove("VANTAGE6_CONFIG_NAME");
+        return info;
+    }
+
+    /// <summary>Writes a user-level configuration with the settings a test needs.</summary>
+    public string WriteUserConfig(string name, string yaml)
+    {
+        Directory.CreateDirectory(UserConfigDirectory);
+        var file = Path.Combine(UserConfigDirectory, name + ".yaml");
+        File.WriteAllText(file, yaml);
+        return file;
+    }
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static bool PortIsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException) { return false; }
+    }
+
+    /// <summary>The pid a pid file records, or null.</summary>
+    public static int? RecordedPid(string pidFile) =>
+        File.Exists(pidFile) && File.ReadAllLines(pidFile).FirstOrDefault(l => l.StartsWith("pid="))?["pid=".Length..] is { } pid
+            ? int.Parse(pid)
+            : null;
+
+    public static bool ProcessIsAlive(int pid)
+    {
+        // An ended server whose parent (the start command) is gone may stay a zombie until init reaps it.
+        if (OperatingSystem.IsLinux())
+        {
+            try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1][0] != 'Z'; }
+            catch (IOException) { return false; }
+        }
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
+    public void Dispose()
+    {
+        // A failed test must not leave a server running: kill every process recorded under this sandbox.
+        foreach (var pidFile in Directory.GetFiles(Root, "*.pid", SearchOption.AllDirectories))
+            if (RecordedPid(pidFile) is { } pid && ProcessIsAlive(pid) && IsServerOf(pid))
+                try { using var p = Process.GetProcessById(pid); p.Kill(); p.WaitForExit(5000); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private bool IsServerOf(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains(Root) || File.ReadAllText($"/proc/{pid}/cmdline").Contains("\0run\0"); }
+        catch (IOException) { return true; }
+    }
+}
