@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Vantage6.Admin;
+using Vantage6.Admin.Import;
+using Vantage6.Common;
+using Vantage6.Common.Configuration;
+
+namespace Vantage6.Cli;
+
+/// <summary><c>vserver import</c>: batch import of organizations, users and collaborations (cli-and-config §2.8, §4).</summary>
+internal static class ImportCommand
+{
+    public static Command Create()
+    {
+        var name = new Option<string?>("--name", "-n") { Description = "Configuration name (file stem in the configuration folder)" };
+        var config = new Option<string?>("--config", "-c") { Description = "Path to a configuration file; overrides --name" };
+        var environment = new Option<string?>("--environment", "-e") { Description = "Environment of a legacy configuration file" };
+        var system = new Option<bool>("--system") { Description = "Use the system folders (default)" };
+        var user = new Option<bool>("--user") { Description = "Use the user folders" };
+        var dropAll = new Option<bool>("--drop-all") { Description = "Drop all tables first (only when allow_drop_all is true)" };
+        // Accepted for compatibility with the reference's container-based import; they do nothing here.
+        var image = new Option<string?>("--image", "-i") { Description = "Ignored (no container is used)" };
+        var mountSrc = new Option<string?>("--mount-src") { Description = "Ignored (no container is used)" };
+        var keep = new Option<bool>("--keep") { Description = "Ignored (no container is used)" };
+        var autoRemove = new Option<bool>("--auto-remove") { Description = "Ignored (no container is used)" };
+        var wait = new Option<string?>("--wait") { Description = "Ignored (the import always runs to the end)" };
+        var file = new Argument<FileInfo>("FILE") { Description = "YAML import file" };
+        file.AcceptExistingOnly();
+
+        var command = new Command("import", """
+            Import organizations, users and collaborations from a YAML file, in one transaction.
+
+            Example:
+              vserver import --config server.yaml examples/import.yaml
+            """);
+        foreach (var o in new Option[] { name, config, environment, system, user, dropAll, image, mountSrc, keep, autoRemove, wait })
+            command.Options.Add(o);
+        command.Arguments.Add(file);
+        command.SetAction(async (result, ct) =>
+        {
+            var scope = result.GetValue(user) && !result.GetValue(system) ? InstanceScope.User : InstanceScope.System;
+            var resolved = ConfigResolver.Resolve(result.GetValue(config), result.GetValue(name), scope);
+            var serverConfig = ServerConfigLoader.Load(resolved.File, result.GetValue(environment));
+            var dataDir = serverConfig.DataDirectory ?? resolved.Locations.DataDirectory;
+            try
+            {
+                await ImportRunner.RunAsync(serverConfig, dataDir, result.GetValue(file)!.FullName, result.GetValue(dropAll),
+                    ConsoleMessages.Standard(), ct);
+            }
+            catch (ImportException e)
+            {
+                throw new CliException($"Import failed, nothing was written: {e.Message}");
+            }
+            return 0;
+        });
+        return command;
+    }
+}
