@@ -6,6 +6,7 @@ using Vantage6.Common.Configuration;
 var root = new RootCommand("Manage your vantage6 server instances.");
 root.Subcommands.Add(StartCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(ShellCommand.Create());
 var version = new Command("version", "Show the version of this command and of the vantage6 API it serves");
 version.SetAction(_ => Console.WriteLine($"vserver {typeof(Out).Assembly.GetName().Version?.ToString(3)} (vantage6 {ServerVersion.Compatible})"));
 root.Subcommands.Add(version);
