@@ -12,6 +12,8 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(RemoveCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(ShellCommand.Create());
 
 try
 {

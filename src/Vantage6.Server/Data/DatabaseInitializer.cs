@@ -22,7 +22,8 @@ public sealed class DatabaseInitializer(V6DbContext db, ILogger<DatabaseInitiali
         logger.LogInformation("Database initialized!");
     }
 
-    private async Task RegisterRulesAsync(CancellationToken ct)
+    /// <summary>Rules plus the fixed roles that hold them (Root, container, node); also used by the batch import.</summary>
+    internal async Task RegisterRulesAsync(CancellationToken ct)
     {
         var rules = await db.Rules.AsNoTracking().ToListAsync(ct);
         var byKey = new Dictionary<(string?, Scope?, Operation?), Rule>();
