@@ -1,10 +1,36 @@
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text.Json.Nodes;
+
 namespace Vantage6.Cli.Tests;
 
-/// <summary>The seed's quick start, as a new user types it: wizard, start, list, files, version, stop.</summary>
+/// <summary>The seed's quick start, as a new user types it: wizard, start, list, files, import, shell, version, stop.</summary>
 public class NewUserJourneyTests
 {
+    private static readonly string ExampleImportFile = Path.GetFullPath(typeof(NewUserJourneyTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "ExampleImportFile").Value!);
+
+    // The seed's shell examples in C#: an organization, a user whose password works, a node whose api key works.
+    private const string ShellScript = """
+        var org = db.Organization.New(name: "Shell Org", domain: "shell.example", country: "Netherlands");
+        org.Save();
+        var researcher = db.Role.GetByName("Researcher");
+        db.User.New(username: "shelly", password: "Shell-Passw0rd!", firstname: "Shel", lastname: "Ly", roles: [researcher],
+            organization: db.Organization.GetByName("Shell Org")).Save();
+        var collab = db.Collaboration.New(name: "shell-collab", encrypted: false, organizations: [org]);
+        collab.Save();
+        db.Node.New(name: "shell-node", organization: org, collaboration: collab, apiKey: "5f0c2d9e-4b1a-4d7e-8c3f-2a6b9e1d7c44").Save();
+        db.User.UsernameExists("shelly")
+        """;
+
+    private static async Task<int> StatusAsync(HttpClient http, string path, object body)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        return (int)response.StatusCode;
+    }
+
     [Fact]
-    public void Wizard_Start_List_Files_Version_Stop()
+    public async Task Wizard_Start_List_Files_Import_Shell_Version_Stop()
     {
         using var sandbox = new Sandbox();
         var port = Sandbox.FreePort();
@@ -60,6 +86,23 @@ public class NewUserJourneyTests
         Assert.Contains($"Configuration file = {file}", files.Output);
         Assert.Contains($"Log file           = {Path.Combine(sandbox.Root, "cache", "vantage6", "log", "server", "demo", "server_user.log")}", files.Output);
         Assert.Contains($"Database           = sqlite:///{database}", files.Output);
+
+        // Batch import of the seed's example file; its users and node keys work at the running server.
+        var imported = sandbox.Run(["import", "--name", "demo", "--user", ExampleImportFile]);
+        Assert.True(imported.ExitCode == 0, imported.Output + imported.Errors);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
+        Assert.Equal(200, await StatusAsync(http, "token/user", new { username = "frank@iknl.nl", password = "password" }));
+        Assert.Equal(200, await StatusAsync(http, "token/node", new { api_key = "123e4567-e89b-12d3-a456-426614174001" }));
+        Assert.Equal(401, await StatusAsync(http, "token/user", new { username = "frank@iknl.nl", password = "wrong" }));
+
+        // The shell, reading a script from standard input as a user would pipe it in.
+        var shell = sandbox.Run("shell --name demo --user", ShellScript);
+        Assert.True(shell.ExitCode == 0, shell.Output + shell.Errors);
+        Assert.Contains("Using the shell is not recommended!", shell.Output);
+        Assert.Contains("true", shell.Lines);
+        Assert.Empty(shell.ErrorLines);
+        Assert.Equal(200, await StatusAsync(http, "token/user", new { username = "shelly", password = "Shell-Passw0rd!" }));
+        Assert.Equal(200, await StatusAsync(http, "token/node", new { api_key = "5f0c2d9e-4b1a-4d7e-8c3f-2a6b9e1d7c44" }));
 
         var version = sandbox.Run("version --name demo --user");
         Assert.Equal(0, version.ExitCode);
