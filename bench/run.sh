@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${V6_BENCH_PORT:-7611}"
 work="$(mktemp -d)"
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '"$here/vserver" stop --name bench --user >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 cat > "$work/bench.yaml" <<YAML
 description: benchmark server
 ip: 127.0.0.1
@@ -19,7 +19,6 @@ directories: {data: $work, log: $work}
 logging: {level: WARNING, file: bench.log, use_console: false, backup_count: 1, max_size: 1024,
           format: "%(asctime)s - %(name)-14s - %(levelname)-8s - %(message)s", datefmt: "%Y-%m-%d %H:%M:%S"}
 YAML
-"$here/vserver" start --config "$work/bench.yaml" --user --attach >"$work/server.out" 2>&1 &
-server=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.5; done
+# Starts the server in the background and waits until it answers.
+"$here/vserver" start --config "$work/bench.yaml" --user
 dotnet run --project "$here/bench/Vantage6.Bench" -c Release -- "http://127.0.0.1:$port/api" "$@"
