@@ -108,6 +108,20 @@ public class ConfigurationCommandTests
         Assert.Contains("Examples:", result.Output);
     }
 
+    [Theory]
+    [InlineData("start --bogus", "Unrecognized command or argument '--bogus'")]
+    [InlineData("nosuch", "Unrecognized command or argument 'nosuch'")]
+    [InlineData("--version", "Unrecognized command or argument '--version'")]
+    public void UsageErrors_ExitWithTwo_OnStandardError(string arguments, string message)
+    {
+        using var sandbox = new Sandbox();
+        var result = sandbox.Run(arguments);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Output);
+        Assert.Contains($"Error: {message}", result.Errors);
+        Assert.StartsWith("Usage: vserver", result.Errors);
+    }
+
     [Fact]
     public void RootHelp_ListsTheCommands_ButNotTheInternalOne()
     {
