@@ -30,10 +30,13 @@ internal static class StartCommand
             "vserver start --config server.yaml --environment prod");
         ctx.AddTo(command);
         foreach (var o in new Option[] { ip, port, attach, detach }) command.Options.Add(o);
+        var containerOnly = new ContainerOnlyOptions();
+        containerOnly.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var resolved = ctx.Resolve(result);
             var config = resolved.Load();
+            containerOnly.Explain(result, config);
             var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
             if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
             if (await LogFollower.FollowAsync(running.LogFile, logOffset, running, ct))

@@ -39,6 +39,17 @@ public class ConfigurationCommandTests
     }
 
     [Fact]
+    public void SystemAndUser_TheLastOneGivenWins()
+    {
+        using var sandbox = new Sandbox();
+        Assert.Equal(0, sandbox.Run("new --name mine --user --defaults").ExitCode);
+        Assert.Equal(0, sandbox.Run("files --name mine --system --user").ExitCode);
+        var system = sandbox.Run("files --name mine --user --system");
+        Assert.Equal(1, system.ExitCode);
+        Assert.Equal("[error] - Configuration mine does not exist in the system folders!", Assert.Single(system.Lines));
+    }
+
+    [Fact]
     public void New_RejectsABadName()
     {
         using var sandbox = new Sandbox();
