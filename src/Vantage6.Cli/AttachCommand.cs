@@ -10,14 +10,10 @@ internal static class AttachCommand
     public static Command Create()
     {
         var ctx = InstanceOptions.NameOnly();
-        var command = new Command("attach", $"""
-            Show a running server's log in this console (the last {ReplayLines} lines, then new ones).
-            Ctrl+C stops showing the log; the server keeps running.
-
-            Examples:
-              vserver attach --name demo
-              vserver attach --name demo --user
-            """);
+        var command = new Command("attach", $"Show a running server's log in this console (the last {ReplayLines} lines, then new ones).");
+        command.WithHelp("Ctrl+C stops showing the log; the server keeps running.",
+            "vserver attach --name demo",
+            "vserver attach --name demo --user");
         ctx.AddTo(command);
         command.SetAction(async (result, ct) =>
         {

@@ -9,14 +9,11 @@ internal static class FilesCommand
     public static Command Create()
     {
         var ctx = InstanceOptions.WithConfig();
-        var command = new Command("files", """
-            List the files that a server is using.
-
-            Examples:
-              vserver files --name demo
-              vserver files --name demo --user
-              vserver files --config examples/quickstart.yaml
-            """);
+        var command = new Command("files", "List the files that a server is using.");
+        command.WithHelp(null,
+            "vserver files --name demo",
+            "vserver files --name demo --user",
+            "vserver files --config examples/quickstart.yaml");
         ctx.AddTo(command);
         command.SetAction(result =>
         {

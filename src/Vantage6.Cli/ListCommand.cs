@@ -9,13 +9,9 @@ internal static class ListCommand
 {
     public static Command Create()
     {
-        var command = new Command("list", """
-            List the available server instances: the configurations in the system and user folders, and whether
-            each one is running. Servers started with --config from another folder are listed while they run.
-
-            Examples:
-              vserver list
-            """);
+        var command = new Command("list", "List the available server instances and whether each one is running.");
+        command.WithHelp("The configurations in the system and user folders; servers started with --config from another folder are listed while they run.",
+            "vserver list");
         command.SetAction(_ =>
         {
             var running = RunningServer.All();

@@ -28,15 +28,11 @@ internal static class NewCommand
         var store = new Option<bool?>("--community-store") { Description = "Offer the community algorithm store: true or false (default true)" };
         var defaults = new Option<bool>("--defaults", "-y") { Description = "Ask nothing: take the default for every question not given as an option" };
 
-        var command = new Command("new", """
-            Create a new server configuration file with a wizard (system folder by default, --user for your own folder).
-            Each question can be answered with an option instead; --defaults answers the rest with their defaults.
-
-            Examples:
-              vserver new
-              vserver new --name demo --user
-              vserver new --name demo --user --defaults --port 7602 --uri sqlite:///demo.sqlite --two-factor-auth false
-            """);
+        var command = new Command("new", "Create a new server configuration file with a wizard (system folder by default, --user for your own folder).");
+        command.WithHelp("Each question can be answered with an option instead; --defaults answers the rest with their defaults.",
+            "vserver new",
+            "vserver new --name demo --user",
+            "vserver new --name demo --user --defaults --port 7602 --uri sqlite:///demo.sqlite --two-factor-auth false");
         ctx.AddTo(command);
         foreach (var o in new Option[] { description, ip, port, uri, allowDropAll, logLevel, jwt, twoFactor, serverUrl, rabbit, store, defaults })
             command.Options.Add(o);

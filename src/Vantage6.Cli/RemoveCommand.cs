@@ -9,13 +9,10 @@ internal static class RemoveCommand
     {
         var ctx = InstanceOptions.WithConfig();
         var force = new Option<bool>("--force", "-f") { Description = "Do not ask for confirmation" };
-        var command = new Command("remove", """
-            Delete a server configuration file and its log folder (the data folder and database stay).
-
-            Examples:
-              vserver remove --name demo
-              vserver remove --name demo --user --force
-            """);
+        var command = new Command("remove", "Delete a server configuration file and its log folder (the data folder and database stay).");
+        command.WithHelp(null,
+            "vserver remove --name demo",
+            "vserver remove --name demo --user --force");
         ctx.AddTo(command);
         command.Options.Add(force);
         command.SetAction(result =>

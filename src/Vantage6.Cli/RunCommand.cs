@@ -58,12 +58,25 @@ internal static class RunCommand
             LogFile = server.LogFile(config),
             Urls = $"http://{(ip.Contains(':') ? $"[{ip}]" : ip)}:{port}",
         });
-        await ServerHost.InitializeAsync(app);
+        try { await ServerHost.InitializeAsync(app); }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            var database = DatabaseUri.Parse(config.Uri, dataDir).Display;
+            throw new CliException($"Cannot open the database {database}: {Innermost(e)}");
+        }
         await app.StartAsync();
         Console.WriteLine($"Server {server.Name} is running (pid {Environment.ProcessId})");
         await app.WaitForShutdownAsync();
         RunningServer.Find(server)?.Forget();
         return 0;
+    }
+
+    /// <summary>The most specific reasons, e.g. "Failed to connect to 127.0.0.1:5432: Connection refused".</summary>
+    private static string Innermost(Exception e)
+    {
+        var messages = new List<string>();
+        for (Exception? x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
+        return string.Join(": ", messages.Distinct().TakeLast(2));
     }
 
     /// <summary>The log file already holds every record; a copy in the console file would grow without rotation.</summary>

@@ -22,21 +22,21 @@ internal static class StartCommand
         var attach = new Option<bool>("--attach") { Description = "Show the server log in this console after starting (Ctrl+C detaches; the server keeps running)" };
         var detach = new Option<bool>("--detach") { Description = "Do not show the log (default)" };
 
-        var command = new Command("start", """
-            Start a server in the background and wait until it answers.
-
-            Examples:
-              vserver start --config examples/quickstart.yaml --attach
-              vserver start --name demo --user
-              vserver start --name demo --port 7602 --ip 127.0.0.1
-              vserver start --config server.yaml --environment prod
-            """);
+        var command = new Command("start", "Start a server in the background and wait until it answers.");
+        command.WithHelp(null,
+            "vserver start --config examples/quickstart.yaml --attach",
+            "vserver start --name demo --user",
+            "vserver start --name demo --port 7602 --ip 127.0.0.1",
+            "vserver start --config server.yaml --environment prod");
         ctx.AddTo(command);
         foreach (var o in new Option[] { ip, port, attach, detach }) command.Options.Add(o);
+        var containerOnly = new ContainerOnlyOptions();
+        containerOnly.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var resolved = ctx.Resolve(result);
             var config = resolved.Load();
+            containerOnly.Explain(result, config);
             var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
             if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
             if (await LogFollower.FollowAsync(running.LogFile, logOffset, running, ct))

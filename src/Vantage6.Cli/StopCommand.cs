@@ -11,14 +11,11 @@ internal static class StopCommand
     {
         var ctx = InstanceOptions.NameOnly();
         var all = new Option<bool>("--all") { Description = "Stop every running server (system and user)" };
-        var command = new Command("stop", """
-            Stop a running server (it finishes open requests first).
-
-            Examples:
-              vserver stop --name demo
-              vserver stop --name demo --user
-              vserver stop --all
-            """);
+        var command = new Command("stop", "Stop a running server (it finishes open requests first).");
+        command.WithHelp(null,
+            "vserver stop --name demo",
+            "vserver stop --name demo --user",
+            "vserver stop --all");
         ctx.AddTo(command);
         command.Options.Add(all);
         command.SetAction(async (result, _) =>

@@ -13,14 +13,11 @@ internal static class VersionCommand
     public static Command Create()
     {
         var ctx = InstanceOptions.NameOnly();
-        var command = new Command("version", """
-            Show the version of a running server (asked through its API) and of this command.
-
-            Examples:
-              vserver version --name demo
-              vserver version --name demo --user
-              vserver version
-            """);
+        var command = new Command("version", "Show the version of a running server (asked through its API) and of this command.");
+        command.WithHelp(null,
+            "vserver version --name demo",
+            "vserver version --name demo --user",
+            "vserver version");
         ctx.AddTo(command);
         command.SetAction(async (result, ct) =>
         {

@@ -39,6 +39,17 @@ public class ConfigurationCommandTests
     }
 
     [Fact]
+    public void SystemAndUser_TheLastOneGivenWins()
+    {
+        using var sandbox = new Sandbox();
+        Assert.Equal(0, sandbox.Run("new --name mine --user --defaults").ExitCode);
+        Assert.Equal(0, sandbox.Run("files --name mine --system --user").ExitCode);
+        var system = sandbox.Run("files --name mine --user --system");
+        Assert.Equal(1, system.ExitCode);
+        Assert.Equal("[error] - Configuration mine does not exist in the system folders!", Assert.Single(system.Lines));
+    }
+
+    [Fact]
     public void New_RejectsABadName()
     {
         using var sandbox = new Sandbox();
@@ -106,6 +117,20 @@ public class ConfigurationCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains($"vserver {command}", result.Output);
         Assert.Contains("Examples:", result.Output);
+    }
+
+    [Theory]
+    [InlineData("start --bogus", "Unrecognized command or argument '--bogus'")]
+    [InlineData("nosuch", "Unrecognized command or argument 'nosuch'")]
+    [InlineData("--version", "Unrecognized command or argument '--version'")]
+    public void UsageErrors_ExitWithTwo_OnStandardError(string arguments, string message)
+    {
+        using var sandbox = new Sandbox();
+        var result = sandbox.Run(arguments);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Output);
+        Assert.Contains($"Error: {message}", result.Errors);
+        Assert.StartsWith("Usage: vserver", result.Errors);
     }
 
     [Fact]

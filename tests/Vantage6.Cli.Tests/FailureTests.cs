@@ -73,6 +73,22 @@ public class FailureTests
     }
 
     [Fact]
+    public void Start_WithPostgresNotListening_ReportsTheConnectionError()
+    {
+        using var sandbox = new Sandbox();
+        var port = Sandbox.FreePort();
+        var databasePort = Sandbox.FreePort(); // nothing listens there
+        Assert.Equal(0, NewConfig(sandbox, "nopg", port, $"postgresql://user:secret@127.0.0.1:{databasePort}/vantage6").ExitCode);
+        var result = sandbox.Run("start --name nopg --user");
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"[error] - Server nopg did not start: Cannot open the database postgresql://user:***@127.0.0.1:{databasePort}/vantage6: ", error);
+        Assert.DoesNotContain("secret", result.Output);
+        Assert.False(File.Exists(sandbox.PidFile("nopg")));
+        Assert.True(Sandbox.PortIsFree(port));
+    }
+
+    [Fact]
     public void SecondStart_SaysAlreadyRunning_AndRemoveRefuses()
     {
         using var sandbox = new Sandbox();

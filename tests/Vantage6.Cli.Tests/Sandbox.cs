@@ -138,9 +138,10 @@ public sealed class Sandbox : IDisposable
         catch (IOException) { }
     }
 
-    private bool IsServerOf(int pid)
+    /// <summary>Only our background servers ("... run --instance ...") are killed, never a reused pid.</summary>
+    private static bool IsServerOf(int pid)
     {
-        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains(Root) || File.ReadAllText($"/proc/{pid}/cmdline").Contains("\0run\0"); }
-        catch (IOException) { return true; }
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("\0run\0--instance\0"); }
+        catch (IOException) { return !OperatingSystem.IsLinux(); }
     }
 }
