@@ -51,11 +51,17 @@ public sealed class ShellSession(V6DbContext db, TextWriter output) : IAsyncDisp
 
     internal void Pending(IPendingRelation relation) => _pendingRelations.Add(relation);
 
-    internal T Relation<T>(object owner, string name, Func<T> create) where T : class
+    /// <summary>
+    /// The relation with unsaved changes if there is one, else a fresh read: the same rows may have been
+    /// changed from the other side (<c>collaboration.Organizations</c> vs <c>organization.Collaborations</c>).
+    /// </summary>
+    internal T Relation<T>(object owner, string name, Func<T> create) where T : class, IPendingRelation
     {
         var byName = _relations.GetOrCreateValue(owner);
-        if (!byName.TryGetValue(name, out var relation)) byName[name] = relation = create();
-        return (T)relation;
+        if (byName.TryGetValue(name, out var cached) && _pendingRelations.Contains((IPendingRelation)cached)) return (T)cached;
+        var relation = create();
+        byName[name] = relation;
+        return relation;
     }
 
     private void SaveChanges()

@@ -53,6 +53,26 @@ public sealed class ShellBehaviourTests
     }
 
     [Fact]
+    public async Task Relations_show_changes_made_from_the_other_side()
+    {
+        await using var fixture = await AdminFixture.CreateAsync();
+        await fixture.ImportAsync("organizations: []");
+
+        var lines = await ShellScript.RunAsync(fixture, """
+            var org = db.Organization.New(name: "A");
+            org.Save();
+            org.Collaborations.Count
+            db.Collaboration.New(name: "C", organizations: [org]).Save();
+            org.Collaborations.Select(c => c.Name)
+            org.Collaborations.Remove(org.Collaborations[0])
+            org.Save();
+            db.Collaboration.FindByName("C").Organizations.Count
+            """);
+
+        Assert.Equal(["0", "[\"C\"]", "true", "0", ""], lines[2..]);
+    }
+
+    [Fact]
     public async Task Statements_may_span_several_lines()
     {
         await using var fixture = await AdminFixture.CreateAsync();
