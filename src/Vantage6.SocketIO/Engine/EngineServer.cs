@@ -1,0 +1,375 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Vantage6.SocketIO.Engine;
+
+/// <summary>
+/// Engine.IO v4 over ASP.NET Core: handshake, long-polling, websocket (direct or upgraded), heartbeats
+/// through one shared sweep for all sessions.
+/// </summary>
+public sealed class EngineServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, EngineSession> _sessions = new();
+    private readonly EngineOptions _options;
+    private readonly IEngineHandler _handler;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _sweep;
+
+    public EngineServer(EngineOptions options, IEngineHandler handler, ILogger logger)
+    {
+        _options = options;
+        _handler = handler;
+        _logger = logger;
+        _sweep = SweepAsync(_stopping.Token);
+    }
+
+    /// <summary>Sessions that are open (not closing or closed).</summary>
+    public int SessionCount => _sessions.Values.Count(s => s.State is not (EngineTransportState.Closing or EngineTransportState.Closed));
+    public EngineOptions Options => _options;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        string? origin = request.Headers.Origin;
+        if (!string.IsNullOrEmpty(origin))
+        {
+            if (!_options.IsOriginAllowed(origin)) { await ErrorAsync(response, 400, "Not an accepted origin."); return; }
+            response.Headers.AccessControlAllowOrigin = origin;
+        }
+        response.Headers.AccessControlAllowCredentials = "true";
+
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            response.Headers.AccessControlAllowMethods = "OPTIONS, GET, POST";
+            if (request.Headers.AccessControlRequestHeaders.Count > 0)
+                response.Headers.AccessControlAllowHeaders = request.Headers.AccessControlRequestHeaders;
+            response.StatusCode = 200;
+            return;
+        }
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsPost(request.Method))
+        {
+            response.StatusCode = 405;
+            await response.WriteAsync("Method Not Found");
+            return;
+        }
+
+        var query = request.Query;
+        string transport = query["transport"].ToString() is { Length: > 0 } t ? t : "polling";
+        if (transport is not ("polling" or "websocket") || query.ContainsKey("j"))
+        {
+            await ErrorAsync(response, 400, "Invalid transport");
+            return;
+        }
+        string? sid = query["sid"];
+        bool wantsWebSocket = transport == "websocket";
+
+        if (string.IsNullOrEmpty(sid))
+        {
+            if (query["EIO"] != "4")
+            {
+                await ErrorAsync(response, 400, "The client is using an unsupported version of the Socket.IO or Engine.IO protocols");
+                return;
+            }
+            if (wantsWebSocket && !context.WebSockets.IsWebSocketRequest) { await ErrorAsync(response, 400, "Invalid websocket upgrade"); return; }
+            if (HttpMethods.IsPost(request.Method)) { await ErrorAsync(response, 400, "Invalid session"); return; }
+            if (wantsWebSocket) await DirectWebSocketAsync(context);
+            else await HandshakeAsync(context);
+            return;
+        }
+
+        if (!_sessions.TryGetValue(sid, out var session) || session.State == EngineTransportState.Closed)
+        {
+            await ErrorAsync(response, 400, $"Invalid session {sid}");
+            return;
+        }
+        if (wantsWebSocket)
+        {
+            if (!context.WebSockets.IsWebSocketRequest || session.State != EngineTransportState.Polling)
+            {
+                await ErrorAsync(response, 400, "Invalid transport");
+                return;
+            }
+            await UpgradeAsync(context, session);
+            return;
+        }
+        if (HttpMethods.IsGet(request.Method)) await PollAsync(context, session);
+        else await PostAsync(context, session);
+    }
+
+    // ---- handshake ----
+
+    private EngineSession CreateSession(HttpContext context, bool webSocket)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in context.Request.Headers) headers[name] = value.ToString();
+        var session = new EngineSession(NewId(), headers, context.Connection.RemoteIpAddress?.ToString(),
+            _options, OnSessionClosed, webSocket);
+        _sessions[session.Id] = session;
+        return session;
+    }
+
+    private string OpenPacket(EngineSession session, bool upgrades) =>
+        "0" + JsonSerializer.Serialize(new OpenData(session.Id, upgrades ? ["websocket"] : [],
+            (int)_options.PingInterval.TotalMilliseconds, (int)_options.PingTimeout.TotalMilliseconds, _options.MaxPayload),
+            EngineJsonContext.Default.OpenData);
+
+    private async Task HandshakeAsync(HttpContext context)
+    {
+        var session = CreateSession(context, webSocket: false);
+        await WriteTextAsync(context.Response, OpenPacket(session, upgrades: true));
+    }
+
+    private async Task DirectWebSocketAsync(HttpContext context)
+    {
+        using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        var session = CreateSession(context, webSocket: true);
+        await ws.SendAsync(EnginePayload.Utf8.GetBytes(OpenPacket(session, upgrades: false)), WebSocketMessageType.Text, true, context.RequestAborted);
+        session.AttachWebSocket(ws);
+        await ReadWebSocketAsync(session, ws, context.RequestAborted);
+    }
+
+    // ---- polling ----
+
+    private async Task PollAsync(HttpContext context, EngineSession session)
+    {
+        if (session.State is EngineTransportState.Upgrading or EngineTransportState.WebSocket)
+        {
+            await WriteTextAsync(context.Response, "6");
+            return;
+        }
+        if (!session.TryBeginPoll())
+        {
+            session.Close(CloseReasons.TransportError, notifyClient: false);
+            await ErrorAsync(context.Response, 400, "Only one poll at a time");
+            return;
+        }
+        List<EnginePacket> packets;
+        try { packets = await session.TakeForPollAsync(context.RequestAborted); }
+        catch (OperationCanceledException) { return; }
+        if (packets.Count == 0)
+        {
+            await ErrorAsync(context.Response, 400, $"Invalid session {session.Id}");
+            return;
+        }
+        await WriteTextAsync(context.Response, EnginePayload.Encode(packets));
+        if (packets.Any(p => p.Type == EnginePacketType.Close)) session.Finish();
+    }
+
+    private async Task PostAsync(HttpContext context, EngineSession session)
+    {
+        if (session.State is not (EngineTransportState.Polling or EngineTransportState.Upgrading))
+        {
+            await ErrorAsync(context.Response, 400, "Invalid transport");
+            return;
+        }
+        var body = await ReadBodyAsync(context.Request, _options.MaxPayload, context.RequestAborted);
+        if (body is null)
+        {
+            session.Close(CloseReasons.TransportError, notifyClient: false);
+            await ErrorAsync(context.Response, 400, "Payload too large");
+            return;
+        }
+        if (!EnginePayload.TryDecode(body, out var packets))
+        {
+            session.Close(CloseReasons.ParseError, notifyClient: false);
+            await ErrorAsync(context.Response, 400, "Invalid payload");
+            return;
+        }
+        foreach (var packet in packets) await ReceiveAsync(session, packet);
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync("ok");
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
+    {
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > limit) return null;
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(chunk); }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    // ---- websocket ----
+
+    private async Task UpgradeAsync(HttpContext context, EngineSession session)
+    {
+        using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        var ct = context.RequestAborted;
+        try
+        {
+            var probe = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
+            if (probe is not { Text: "2probe" } || !session.BeginUpgrade())
+            {
+                await ws.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, ct);
+                return;
+            }
+            // Nothing else may precede the probe answer on this socket.
+            await ws.SendAsync("3probe"u8.ToArray(), WebSocketMessageType.Text, true, ct);
+            var upgrade = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
+            if (upgrade is not { Text: "5" } || !session.AttachWebSocket(ws))
+            {
+                session.AbandonUpgrade();
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            session.AbandonUpgrade();
+            return;
+        }
+        await ReadWebSocketAsync(session, ws, ct);
+    }
+
+    private async Task ReadWebSocketAsync(EngineSession session, WebSocket ws, CancellationToken ct)
+    {
+        string reason = CloseReasons.TransportClose;
+        try
+        {
+            while (session.State != EngineTransportState.Closed)
+            {
+                var message = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
+                if (message is null) break;
+                if (message.Value.TooLarge) { reason = CloseReasons.TransportError; break; }
+                EnginePacket packet;
+                if (message.Value.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
+                else if (!EnginePacket.TryDecode(message.Value.Text, out packet)) { reason = CloseReasons.ParseError; break; }
+                await ReceiveAsync(session, packet);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            reason = CloseReasons.TransportError;
+        }
+        session.Close(reason, notifyClient: false);
+    }
+
+    private readonly record struct WsMessage(string Text, byte[]? Binary, bool TooLarge);
+
+    /// <summary>One whole websocket message, null when the peer closed.</summary>
+    private static async Task<WsMessage?> ReceiveMessageAsync(WebSocket ws, int limit, CancellationToken ct)
+    {
+        // Small pooled buffer per read: idle connections hold no buffer of their own.
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        MemoryStream? whole = null;
+        try
+        {
+            while (true)
+            {
+                var result = await ws.ReceiveAsync(buffer.AsMemory(), ct);
+                if (result.MessageType == WebSocketMessageType.Close) return null;
+                if (result.EndOfMessage && whole is null)
+                    return result.MessageType == WebSocketMessageType.Text
+                        ? new WsMessage(Encoding.UTF8.GetString(buffer, 0, result.Count), null, false)
+                        : new WsMessage("", buffer[..result.Count], false);
+                whole ??= new MemoryStream();
+                whole.Write(buffer, 0, result.Count);
+                if (whole.Length > limit) return new WsMessage("", null, true);
+                if (result.EndOfMessage)
+                    return result.MessageType == WebSocketMessageType.Text
+                        ? new WsMessage(Encoding.UTF8.GetString(whole.GetBuffer(), 0, (int)whole.Length), null, false)
+                        : new WsMessage("", whole.ToArray(), false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // ---- packets ----
+
+    private async ValueTask ReceiveAsync(EngineSession session, EnginePacket packet)
+    {
+        switch (packet.Type)
+        {
+            case EnginePacketType.Pong:
+                session.OnPong();
+                break;
+            case EnginePacketType.Close:
+                session.Close(CloseReasons.TransportClose, notifyClient: false);
+                break;
+            case EnginePacketType.Message:
+                try { await _handler.OnMessageAsync(session, packet); }
+                catch (Exception ex) { _logger.LogError(ex, "Message handler failed for session {Sid}", session.Id); }
+                break;
+        }
+    }
+
+    private void OnSessionClosed(EngineSession session, string reason)
+    {
+        if (session.State == EngineTransportState.Closed) _sessions.TryRemove(session.Id, out _);
+        _ = NotifyClosedAsync(session, reason);
+    }
+
+    private async Task NotifyClosedAsync(EngineSession session, string reason)
+    {
+        try { await _handler.OnCloseAsync(session, reason); }
+        catch (Exception ex) { _logger.LogError(ex, "Close handler failed for session {Sid}", session.Id); }
+    }
+
+    // One loop for every session's heartbeat instead of a timer per connection.
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_options.SweepPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                long now = Environment.TickCount64;
+                foreach (var session in _sessions.Values)
+                {
+                    session.Tick(now);
+                    if (session.State == EngineTransportState.Closed) _sessions.TryRemove(session.Id, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        await _sweep;
+        foreach (var session in _sessions.Values) session.Close(CloseReasons.ServerShutdown, notifyClient: true);
+        _stopping.Dispose();
+    }
+
+    private static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    internal static string NewSocketId() => NewId();
+
+    private static async Task WriteTextAsync(HttpResponse response, string text)
+    {
+        response.ContentType = "text/plain; charset=UTF-8";
+        await response.WriteAsync(text);
+    }
+
+    private static async Task ErrorAsync(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        await response.WriteAsync(JsonSerializer.Serialize(message, EngineJsonContext.Default.String));
+    }
+}
