@@ -36,6 +36,7 @@ internal static class StartCommand
         {
             var resolved = ctx.Resolve(result);
             var config = resolved.Load();
+            Out.Info("Starting server...");
             containerOnly.Explain(result, config);
             var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
             if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
@@ -52,7 +53,6 @@ internal static class StartCommand
     private static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
     {
         var instance = resolved.Instance;
-        Out.Info("Starting server...");
         if (RunningServer.Find(instance) is not null) throw new CliException($"Server {instance.Name} is already running");
 
         var ip = ipOption ?? (string.IsNullOrEmpty(config.Ip) ? "0.0.0.0" : config.Ip);

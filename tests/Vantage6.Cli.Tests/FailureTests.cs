@@ -23,6 +23,11 @@ public class FailureTests
         var error = Assert.Single(result.ErrorLines);
         Assert.Contains("uri", error);
         Assert.False(Directory.Exists(sandbox.UserDataDirectory("broken")));
+
+        var list = sandbox.Run("list");
+        Assert.Equal(0, list.ExitCode);
+        Assert.DoesNotContain("broken", list.Output);
+        Assert.Contains("[warn ] - Failed imports: 1", list.Output);
     }
 
     [Fact]
