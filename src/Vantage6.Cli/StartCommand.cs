@@ -86,11 +86,9 @@ internal static class StartCommand
         }
         Out.Info($"Success! Server {instance.Name} is running at {apiUrl} (pid {child.Id})");
         Out.Info($"Log file: {logFile}");
-        Out.Info($"Show the log with 'vserver attach --name {instance.Name}{ScopeFlag(instance)}', stop it with 'vserver stop --name {instance.Name}{ScopeFlag(instance)}'");
+        Out.Info($"Show the log with 'vserver attach --name {instance.Name}{instance.ScopeFlag}', stop it with 'vserver stop --name {instance.Name}{instance.ScopeFlag}'");
         return (running, logOffset);
     }
-
-    public static string ScopeFlag(ServerInstance instance) => instance.Scope == Vantage6.Common.InstanceScope.User ? " --user" : "";
 
     /// <summary>A bound port makes the server die after spawning; checking first gives a clear message and starts nothing.</summary>
     private static void EnsurePortFree(string ip, int port)
