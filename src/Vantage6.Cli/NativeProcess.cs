@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Vantage6.Cli;
 
 /// <summary>The few operating-system calls .NET does not offer: a new session and a polite termination signal.</summary>
-internal static partial class NativeProcess
+internal static class NativeProcess
 {
     private const int SigTerm = 15;
 

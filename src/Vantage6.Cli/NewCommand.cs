@@ -78,7 +78,7 @@ internal static class NewCommand
             ServerConfigLoader.FromYaml(yaml, file); // never write a file the server would refuse
             File.WriteAllText(file, yaml);
             Out.Info($"New configuration created: {file}");
-            Out.Info($"You can start the server by running vserver start{StartCommand.ScopeFlag(instance)}");
+            Out.Info($"You can start the server by running vserver start{instance.ScopeFlag}");
             return 0;
         });
         return command;

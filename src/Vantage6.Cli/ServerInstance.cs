@@ -15,6 +15,9 @@ internal sealed record ServerInstance(string Name, InstanceScope Scope)
 
     public string ScopeName => Scope == InstanceScope.System ? "system" : "user";
 
+    /// <summary>What to add to a command line in hints: nothing for the default (system) scope.</summary>
+    public string ScopeFlag => Scope == InstanceScope.User ? " --user" : "";
+
     /// <summary>The reference's container name, reused as the process marker and file stem.</summary>
     public string Key => $"{KeyPrefix}{Name}-{ScopeName}{KeySuffix}";
 

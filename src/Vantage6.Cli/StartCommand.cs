@@ -36,6 +36,7 @@ internal static class StartCommand
         {
             var resolved = ctx.Resolve(result);
             var config = resolved.Load();
+            Out.Info("Starting server...");
             containerOnly.Explain(result, config);
             var (running, logOffset) = await StartAsync(resolved, config, result.GetValue(ip), result.GetValue(port));
             if (!result.GetValue(attach) || result.GetValue(detach)) return 0;
@@ -52,7 +53,6 @@ internal static class StartCommand
     private static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
     {
         var instance = resolved.Instance;
-        Out.Info("Starting server...");
         if (RunningServer.Find(instance) is not null) throw new CliException($"Server {instance.Name} is already running");
 
         var ip = ipOption ?? (string.IsNullOrEmpty(config.Ip) ? "0.0.0.0" : config.Ip);
@@ -86,11 +86,9 @@ internal static class StartCommand
         }
         Out.Info($"Success! Server {instance.Name} is running at {apiUrl} (pid {child.Id})");
         Out.Info($"Log file: {logFile}");
-        Out.Info($"Show the log with 'vserver attach --name {instance.Name}{ScopeFlag(instance)}', stop it with 'vserver stop --name {instance.Name}{ScopeFlag(instance)}'");
+        Out.Info($"Show the log with 'vserver attach --name {instance.Name}{instance.ScopeFlag}', stop it with 'vserver stop --name {instance.Name}{instance.ScopeFlag}'");
         return (running, logOffset);
     }
-
-    public static string ScopeFlag(ServerInstance instance) => instance.Scope == Vantage6.Common.InstanceScope.User ? " --user" : "";
 
     /// <summary>A bound port makes the server die after spawning; checking first gives a clear message and starts nothing.</summary>
     private static void EnsurePortFree(string ip, int port)

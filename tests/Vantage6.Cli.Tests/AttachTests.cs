@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Vantage6.Cli.Tests;
@@ -7,11 +6,6 @@ namespace Vantage6.Cli.Tests;
 /// <summary>start --attach and attach show the log; Ctrl+C (SIGINT) stops showing it and leaves the server running.</summary>
 public class AttachTests
 {
-    [DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
-
-    private const int SigInt = 2;
-
     [Fact]
     public async Task CtrlC_Detaches_WithoutStoppingTheServer()
     {
@@ -58,7 +52,7 @@ public class AttachTests
         while (!Text().Contains(marker) && watch.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
             await Task.Delay(100);
         Assert.True(Text().Contains(marker), Text());
-        Kill(process.Id, SigInt);
+        Sandbox.Interrupt(process);
         if (!process.WaitForExit(15000))
         {
             process.Kill();

@@ -23,6 +23,11 @@ public class FailureTests
         var error = Assert.Single(result.ErrorLines);
         Assert.Contains("uri", error);
         Assert.False(Directory.Exists(sandbox.UserDataDirectory("broken")));
+
+        var list = sandbox.Run("list");
+        Assert.Equal(0, list.ExitCode);
+        Assert.DoesNotContain("broken", list.Output);
+        Assert.Contains("[warn ] - Failed imports: 1", list.Output);
     }
 
     [Fact]
@@ -123,6 +128,29 @@ public class FailureTests
         var all = sandbox.Run("stop --all");
         Assert.Equal(0, all.ExitCode);
         Assert.Equal("[warn ] - No servers are currently running.", Assert.Single(all.Lines));
+    }
+
+    [Fact]
+    public void StopAll_StopsTheServersOfBothScopes()
+    {
+        using var sandbox = new Sandbox();
+        var userPort = Sandbox.FreePort();
+        var systemPort = Sandbox.FreePort();
+        Assert.Equal(0, NewConfig(sandbox, "mine", userPort).ExitCode);
+        Assert.Equal(0, sandbox.Run($"new --name shared --defaults --ip 127.0.0.1 --port {systemPort} --two-factor-auth false").ExitCode);
+        Assert.Equal(0, sandbox.Run("start --name mine --user").ExitCode);
+        Assert.Equal(0, sandbox.Run("start --name shared").ExitCode);
+
+        var list = sandbox.Run("list");
+        Assert.Contains("shared                   Running          System", list.Output);
+        Assert.Contains("mine                     Running          User", list.Output);
+
+        var stopped = sandbox.Run("stop --all");
+        Assert.Equal(0, stopped.ExitCode);
+        Assert.Contains("Stopped the vantage6-mine-user-server server.", stopped.Output);
+        Assert.Contains("Stopped the vantage6-shared-system-server server.", stopped.Output);
+        Assert.True(Sandbox.PortIsFree(userPort));
+        Assert.True(Sandbox.PortIsFree(systemPort));
     }
 
     [Fact]

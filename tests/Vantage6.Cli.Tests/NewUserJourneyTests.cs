@@ -128,4 +128,26 @@ public class NewUserJourneyTests
         Assert.Equal("[error] - Configuration creation aborted.", result.Lines[^1]);
         Assert.False(File.Exists(Path.Combine(sandbox.UserConfigDirectory, "half.yaml")));
     }
+
+    [Fact]
+    public async Task Wizard_CtrlC_Aborts()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var sandbox = new Sandbox();
+        using var process = sandbox.Begin("new --user --name stopped", keepInputOpen: true);
+        var output = new System.Text.StringBuilder();
+        var buffer = new char[1024];
+        while (!output.ToString().Contains("Enter a human-readable description:"))
+        {
+            var read = await process.StandardOutput.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+            if (read == 0) break;
+            output.Append(buffer, 0, read);
+        }
+        Sandbox.Interrupt(process);
+        output.Append(await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(process.WaitForExit(10000));
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("[error] - Configuration creation aborted.", output.ToString());
+        Assert.False(File.Exists(Path.Combine(sandbox.UserConfigDirectory, "stopped.yaml")));
+    }
 }

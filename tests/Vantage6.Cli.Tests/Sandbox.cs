@@ -47,13 +47,19 @@ public sealed class Sandbox : IDisposable
         return new CliResult(process.ExitCode, output.Result, errors.Result);
     }
 
-    /// <summary>Starts vserver without waiting for it (for --attach).</summary>
-    public Process Begin(string arguments)
+    /// <summary>Starts vserver without waiting for it (for --attach, or to interrupt a question).</summary>
+    public Process Begin(string arguments, bool keepInputOpen = false)
     {
         var process = Process.Start(StartInfo(arguments.Split(' ')))!;
-        process.StandardInput.Close();
+        if (!keepInputOpen) process.StandardInput.Close();
         return process;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>What Ctrl+C in its console does to a process: SIGINT.</summary>
+    public static void Interrupt(Process process) => Kill(process.Id, 2);
 
     private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
     {
