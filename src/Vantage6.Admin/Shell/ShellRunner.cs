@@ -22,7 +22,9 @@ public static class ShellRunner
         while (!ct.IsCancellationRequested)
         {
             if (interactive) output.Write(buffer.Length == 0 ? ">>> " : "... ");
-            var line = await input.ReadLineAsync(ct);
+            string? line;
+            try { line = await input.ReadLineAsync(ct); }
+            catch (OperationCanceledException) { break; } // Ctrl+C leaves the shell like Ctrl+D
             if (line is null) break;
             if (buffer.Length == 0 && line.Trim() is "exit" or "quit" or "exit()" or "quit()") break;
             if (buffer.Length == 0 && string.IsNullOrWhiteSpace(line)) continue;
@@ -33,7 +35,7 @@ public static class ShellRunner
             await evaluator.EvaluateAsync(code, ct);
         }
         // An unfinished statement at the end of the input still gets its error message.
-        if (buffer.Length > 0) await evaluator.EvaluateAsync(buffer.ToString(), ct);
+        if (buffer.Length > 0 && !ct.IsCancellationRequested) await evaluator.EvaluateAsync(buffer.ToString(), ct);
         if (interactive) output.WriteLine();
     }
 }
