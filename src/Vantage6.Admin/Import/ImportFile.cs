@@ -3,12 +3,7 @@ namespace Vantage6.Admin.Import;
 // The validated content of an import file (cli-and-config §4.1). Each item keeps its location in
 // the file so that problems found later, against the database, can still point at it.
 
-public sealed record ImportFile(IReadOnlyList<OrganizationItem> Organizations, IReadOnlyList<CollaborationItem> Collaborations)
-{
-    public int EntityCount =>
-        Organizations.Sum(o => 2 + o.Users.Count)
-        + Collaborations.Sum(c => 1 + c.Participants.Count + c.Tasks.Count * (1 + c.Participants.Count));
-}
+public sealed record ImportFile(IReadOnlyList<OrganizationItem> Organizations, IReadOnlyList<CollaborationItem> Collaborations);
 
 public sealed record OrganizationItem(
     string Location, string Name, string? Domain, string? Address1, string? Address2, string? Zipcode, string? Country,

@@ -12,6 +12,14 @@ public static class ImportRunner
         messages.Info($"Reading {importFile}");
         var file = ImportFileReader.ReadFile(importFile);
         await using var db = AdminDatabase.Open(AdminDatabase.EffectiveUri(config), dataDirectory);
-        await new BatchImporter(db, messages).ImportAsync(file, dropAll, config.AllowDropAll, ct);
+        try
+        {
+            await new BatchImporter(db, messages).ImportAsync(file, dropAll, config.AllowDropAll, ct);
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateException e)
+        {
+            // A constraint the file checks did not foresee; the transaction has been rolled back.
+            throw new ImportException("database", e.InnerException?.Message ?? e.Message);
+        }
     }
 }

@@ -18,11 +18,29 @@ public static class ShellRunner
         var evaluator = new ScriptEvaluator(new ShellGlobals(new ShellDb(session), context), output, messages);
         if (interactive) output.WriteLine("C# shell: db.Organization.Help() shows what a table offers; exit or Ctrl+D leaves.");
 
+        var editor = interactive ? new LineEditor(output) : null;
+        // In the terminal Ctrl+C clears the line being typed instead of stopping the process.
+        bool treatControlC = interactive && Console.TreatControlCAsInput;
+        if (interactive) Console.TreatControlCAsInput = true;
+        try
+        {
+            await LoopAsync(input, evaluator, editor, ct);
+        }
+        finally
+        {
+            if (interactive) Console.TreatControlCAsInput = treatControlC;
+        }
+        if (interactive) output.WriteLine();
+    }
+
+    private static async Task LoopAsync(TextReader input, ScriptEvaluator evaluator, LineEditor? editor, CancellationToken ct)
+    {
         var buffer = new StringBuilder();
         while (!ct.IsCancellationRequested)
         {
-            if (interactive) output.Write(buffer.Length == 0 ? ">>> " : "... ");
-            var line = await input.ReadLineAsync(ct);
+            string? line;
+            try { line = editor is not null ? editor.ReadLine(buffer.Length == 0 ? ">>> " : "... ") : await input.ReadLineAsync(ct); }
+            catch (OperationCanceledException) { break; }
             if (line is null) break;
             if (buffer.Length == 0 && line.Trim() is "exit" or "quit" or "exit()" or "quit()") break;
             if (buffer.Length == 0 && string.IsNullOrWhiteSpace(line)) continue;
@@ -33,7 +51,6 @@ public static class ShellRunner
             await evaluator.EvaluateAsync(code, ct);
         }
         // An unfinished statement at the end of the input still gets its error message.
-        if (buffer.Length > 0) await evaluator.EvaluateAsync(buffer.ToString(), ct);
-        if (interactive) output.WriteLine();
+        if (buffer.Length > 0 && !ct.IsCancellationRequested) await evaluator.EvaluateAsync(buffer.ToString(), ct);
     }
 }
