@@ -30,6 +30,9 @@ internal static class ShellCommand
         {
             var resolved = instance.Resolve(result);
             var serverConfig = resolved.Load();
+            // The reference needs the server's container; natively the shell opens the database itself.
+            if (RunningServer.Find(resolved.Instance) is null)
+                Out.Warn($"Server {resolved.Instance.Name} is not running; the shell works on its database directly.");
             var context = new ShellContext(serverConfig, resolved.File, resolved.Instance.Name, resolved.Instance.Scope,
                 resolved.Instance.DataDirectory(serverConfig), resolved.Instance.LogDirectory(serverConfig));
             var file = result.GetValue(script);
