@@ -55,6 +55,18 @@ public sealed class Sandbox : IDisposable
         return process;
     }
 
+    // A shell starts background jobs with SIGINT ignored, and children inherit that, so a test run from one
+    // (as CI may do) would see Ctrl+C ignored by vserver. Give the programs we start the terminal's default.
+    static Sandbox()
+    {
+        const int sigint = 2;
+        IntPtr ignore = 1, previous = Signal(sigint, IntPtr.Zero);
+        if (previous != ignore) Signal(sigint, previous);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "signal")]
+    private static extern IntPtr Signal(int signal, IntPtr handler);
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 

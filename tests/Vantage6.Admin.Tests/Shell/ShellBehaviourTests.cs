@@ -109,6 +109,7 @@ public sealed class ShellBehaviourTests
         foreach (var result in new[] { piped, fromFile })
         {
             Assert.Equal(0, result.ExitCode);
+            Assert.Equal($"[warn ] - Server {Path.GetFileNameWithoutExtension(fixture.ConfigFile)} is not running; the shell works on its database directly.", result.Lines[0]);
             Assert.Equal(
             [
                 "[warn ] - Using the shell is not recommended! There are no checks on the validity of the data you are entering.",
@@ -116,7 +117,7 @@ public sealed class ShellBehaviourTests
                 "6",
                 "[error] - (1,1): error CS0103: The name 'undefinedName' does not exist in the current context",
                 "2",
-            ], result.Lines);
+            ], result.Lines[1..]);
         }
     }
 }
