@@ -387,7 +387,7 @@ public sealed class NewTask
     public required string Image { get; init; }
     /// <summary>Algorithm input.</summary>
     public required TaskInput Input { get; init; }
-    /// <summary>Task name.</summary>
+    /// <summary>Task name (left out when empty; the server then stores an empty name).</summary>
     public string? Name { get; init; }
     /// <summary>Task description.</summary>
     public string? Description { get; init; }

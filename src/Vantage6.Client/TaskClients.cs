@@ -53,11 +53,11 @@ public sealed class TaskClient : ResourceClient
 
         var body = new JsonObject
         {
-            ["name"] = task.Name ?? "",
             ["image"] = task.Image,
             ["description"] = task.Description ?? "",
             ["organizations"] = organizations,
         };
+        if (!string.IsNullOrEmpty(task.Name)) body["name"] = task.Name;
         if (task.CollaborationId is not null) body["collaboration_id"] = task.CollaborationId;
         if (task.StudyId is not null) body["study_id"] = task.StudyId;
         if (task.Databases is not null) body["databases"] = System.Text.Json.JsonSerializer.SerializeToNode(task.Databases, ClientJson.Options);
