@@ -137,6 +137,17 @@ public sealed class V6Client : IDisposable
         StoreTokens(JsonNode.Parse(text) as JsonObject ?? throw new V6ApiException(200, "The refresh reply is not a JSON object.", null));
     }
 
+    /// <summary>
+    /// Continues a session with tokens obtained earlier (e.g. stored by another process); the access
+    /// token is refreshed with <paramref name="refreshToken"/> when it is about to expire.
+    /// <see cref="Whoami"/> stays as it was.
+    /// </summary>
+    public void UseTokens(string accessToken, string? refreshToken = null)
+    {
+        AccessToken = accessToken;
+        RefreshToken = refreshToken;
+    }
+
     private void StoreTokens(JsonObject reply)
     {
         AccessToken = reply["access_token"]!.GetValue<string>();
