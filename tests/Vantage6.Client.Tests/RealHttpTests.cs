@@ -100,4 +100,24 @@ public class RealHttpTests(ListeningServer server) : IClassFixture<ListeningServ
         using var nowhere = new V6Client("http://127.0.0.1:9/api");
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => nowhere.AuthenticateAsync("root", "root"));
     }
+
+    /// <summary>The README's usage example, kept here so that it keeps compiling (not run: it needs nodes).</summary>
+    internal static async Task ReadmeExample()
+    {
+        using var client = new V6Client("http://127.0.0.1:7601/api");
+        await client.AuthenticateAsync("alice", "Password123!" /*, mfaCode: "123456" */);
+        await client.SetupEncryptionAsync("alice_org_private_key.pem");   // only for encrypted collaborations
+
+        var task = await client.Tasks.CreateAsync(new NewTask
+        {
+            CollaborationId = 1,
+            Organizations = [2, 3],      // each gets its own copy of the input, encrypted with its public key
+            Name = "average",
+            Image = "harbor2.vantage6.ai/demo/average",
+            Input = new TaskInput { Method = "partial_average", Kwargs = new Dictionary<string, object?> { ["column_name"] = "age" } },
+            Databases = [new DatabaseSelection { Label = "default" }],
+        });
+        foreach (var result in await client.Tasks.WaitForResultsAsync(task.Id))   // polls /task/{id}/status with back-off
+            Console.WriteLine($"run {result.RunId}: {result.Json}");
+    }
 }
