@@ -471,7 +471,10 @@ public sealed class TaskResult
     /// <summary>The output parsed as JSON (null when absent or empty).</summary>
     public JsonNode? Parse() => string.IsNullOrEmpty(Json) ? null : JsonNode.Parse(Json);
 
-    /// <summary>The output deserialized into <typeparamref name="T"/> (default when absent or empty).</summary>
+    /// <summary>
+    /// The output deserialized into <typeparamref name="T"/> (default when absent or empty); without
+    /// <paramref name="options"/>, JSON names are matched as snake_case (<c>row_count</c> → <c>RowCount</c>).
+    /// </summary>
     public T? Deserialize<T>(JsonSerializerOptions? options = null) =>
         string.IsNullOrEmpty(Json) ? default : JsonSerializer.Deserialize<T>(Json, options ?? ClientJson.Options);
 }
