@@ -132,14 +132,18 @@ public static class ServerHost
     private static readonly NpgsqlNullNameTranslator KeepNames = new();
     private static readonly SqliteKeepOpenInterceptor KeepSqliteOpen = new();
 
+    // Id lists (Contains) travel as one parameter (a JSON array in SQLite, an array in PostgreSQL): the SQL then
+    // stays the same whatever the list holds, so EF Core reuses it instead of generating it per request.
     public static void ConfigureDatabase(DbContextOptionsBuilder o, DatabaseUri database)
     {
         if (database.Kind == DatabaseKind.Sqlite)
             // The reference never enforces foreign keys in SQLite; deletes are ordered by the application.
-            o.UseSqlite(database.ConnectionString + ";Foreign Keys=False");
+            o.UseSqlite(database.ConnectionString + ";Foreign Keys=False",
+                s => s.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter));
         else
             o.UseNpgsql(database.ConnectionString, n =>
             {
+                n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter);
                 n.MapEnum<Operation>("operation", nameTranslator: KeepNames);
                 n.MapEnum<Scope>("scope", nameTranslator: KeepNames);
             });

@@ -43,9 +43,13 @@ public static class Pagination
         }
         else
         {
-            rows = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ctx.RequestAborted);
-            // A first page that is not full holds everything: no need to count.
-            total = page == 1 && rows.Count < perPage ? rows.Count : await query.CountAsync(ctx.RequestAborted);
+            // One row more than the page tells whether later pages exist; when none do (and this page is not
+            // past the end) the total follows from the rows, and the count query is not needed.
+            long skip = (long)(page - 1) * perPage;
+            rows = await query.Skip((int)Math.Min(skip, int.MaxValue)).Take(perPage + 1).ToListAsync(ctx.RequestAborted);
+            bool more = rows.Count > perPage;
+            if (more) rows.RemoveAt(rows.Count - 1);
+            total = !more && (rows.Count > 0 || page == 1) ? (int)skip + rows.Count : await query.CountAsync(ctx.RequestAborted);
         }
 
         var links = new Dictionary<string, string>();
