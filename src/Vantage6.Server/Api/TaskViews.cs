@@ -33,26 +33,41 @@ public static class TaskViews
         public required IReadOnlyList<Node> Nodes { get; init; }
         public required IReadOnlyDictionary<int, TaskEntity> Tasks { get; init; }
 
+        // These run for every task or run listing.
+        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<Run>>> RunsOfTasks = new(() =>
+            EF.CompileAsyncQuery<V6DbContext, int[], Run>((db, ids) =>
+                db.Runs.AsNoTracking().Where(r => r.TaskId != null && ids.Contains(r.TaskId.Value)).OrderBy(r => r.Id)));
+        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<TaskEntity>>> TasksById = new(() =>
+            EF.CompileAsyncQuery<V6DbContext, int[], TaskEntity>((db, ids) => db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id))));
+        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<TaskDatabase>>> DatabasesOfTasks = new(() =>
+            EF.CompileAsyncQuery<V6DbContext, int[], TaskDatabase>((db, ids) =>
+                db.TaskDatabases.AsNoTracking().Where(d => d.TaskId != null && ids.Contains(d.TaskId.Value)).OrderBy(d => d.Id)));
+        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<AlgorithmPort>>> PortsOfRuns = new(() =>
+            EF.CompileAsyncQuery<V6DbContext, int[], AlgorithmPort>((db, ids) =>
+                db.AlgorithmPorts.AsNoTracking().Where(p => p.RunId != null && ids.Contains(p.RunId.Value)).OrderBy(p => p.Id)));
+        // Non-null ids against a non-null column: a list that may hold null makes EF Core generate the SQL per call.
+        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<Node>>> NodesOfCollaborations = new(() =>
+            EF.CompileAsyncQuery<V6DbContext, int[], Node>((db, ids) =>
+                db.Nodes.AsNoTracking().Where(n => n.CollaborationId != null && ids.Contains(n.CollaborationId.Value))));
+
         /// <param name="tasks">the tasks when the caller already has them (saves a query)</param>
         /// <param name="runDetails">whether runs will be rendered (their ports and nodes are then loaded)</param>
         public static async Task<Context> LoadAsync(V6DbContext db, IReadOnlyCollection<int> taskIds, IEnumerable<TaskEntity>? tasks = null,
             bool runDetails = true)
         {
-            var ids = taskIds.Distinct().ToList();
-            var runs = await db.Runs.AsNoTracking().Where(r => r.TaskId != null && ids.Contains(r.TaskId.Value)).OrderBy(r => r.Id).ToListAsync();
-            var runIds = runs.Select(r => r.Id).ToList();
-            var byId = tasks?.ToDictionary(t => t.Id) ?? await db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id);
-            var collabIds = byId.Values.Select(t => t.CollaborationId).Distinct().ToList();
+            var ids = taskIds.Distinct().ToArray();
+            var runs = await RunsOfTasks.For(db)(db, ids).ToListAsync();
+            var byId = tasks?.ToDictionary(t => t.Id) ?? await TasksById.For(db)(db, ids).ToDictionaryAsync(t => t.Id);
+            var runIds = runs.Select(r => r.Id).ToArray();
+            var collabIds = byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value).Distinct().ToArray();
             return new Context
             {
                 Runs = runs.ToLookup(r => r.TaskId),
-                Databases = (await db.TaskDatabases.AsNoTracking().Where(d => d.TaskId != null && ids.Contains(d.TaskId.Value))
-                    .OrderBy(d => d.Id).ToListAsync()).ToLookup(d => d.TaskId),
-                Ports = runDetails && runIds.Count > 0
-                    ? (await db.AlgorithmPorts.AsNoTracking().Where(p => p.RunId != null && runIds.Contains(p.RunId.Value))
-                        .OrderBy(p => p.Id).ToListAsync()).ToLookup(p => p.RunId)
+                Databases = (await DatabasesOfTasks.For(db)(db, ids).ToListAsync()).ToLookup(d => d.TaskId),
+                Ports = runDetails && runIds.Length > 0
+                    ? (await PortsOfRuns.For(db)(db, runIds).ToListAsync()).ToLookup(p => p.RunId)
                     : Array.Empty<AlgorithmPort>().ToLookup(p => p.RunId),
-                Nodes = runDetails ? await db.Nodes.AsNoTracking().Where(n => collabIds.Contains(n.CollaborationId)).ToListAsync() : [],
+                Nodes = runDetails && collabIds.Length > 0 ? await NodesOfCollaborations.For(db)(db, collabIds).ToListAsync() : [],
                 Tasks = byId,
             };
         }
