@@ -48,6 +48,9 @@ public static class ServerChild
         db.Collaborations.Add(collaboration);
         await db.SaveChangesAsync();
         db.Members.AddRange(orgs.Select(o => new Member { OrganizationId = o.Id, CollaborationId = collaboration.Id }));
+        // Root creates the tasks: its organization takes part (without a node).
+        var rootOrg = db.Organizations.Single(o => o.Name == "root");
+        db.Members.Add(new Member { OrganizationId = rootOrg.Id, CollaborationId = collaboration.Id });
         db.Nodes.AddRange(orgs.Select(o => new Node
         {
             Name = $"bench-node-{o.Id}", ApiKey = "-", OrganizationId = o.Id, CollaborationId = collaboration.Id, Status = "offline",
