@@ -9,7 +9,6 @@ public enum SocketClientKind { User, Node }
 public sealed record SocketIdentity(SocketClientKind Kind, int Id, string Name, int? OrganizationId, int? CollaborationId,
     IReadOnlyList<string> Rooms)
 {
-    public const string ItemKey = "v6.identity";
     public bool IsNode => Kind == SocketClientKind.Node;
     /// <summary>Prefix of the join announcement: <c>Node</c> or <c>User</c>.</summary>
     public string TypeLabel => IsNode ? "Node" : "User";

@@ -27,7 +27,7 @@ public sealed class TasksNamespace(SocketServer server, SocketAuthenticator auth
     }
 
     public static SocketIdentity? IdentityOf(Socket socket) =>
-        socket.Items.TryGetValue(SocketIdentity.ItemKey, out var value) ? value as SocketIdentity : null;
+        socket.State as SocketIdentity;
 
     private async Task ConnectAsync(Socket socket)
     {
@@ -52,7 +52,7 @@ public sealed class TasksNamespace(SocketServer server, SocketAuthenticator auth
             logger.LogWarning("Socket {Sid}: the {Kind} {Id} of its token does not exist", socket.Id, outcome.Kind, outcome.Id);
             return;
         }
-        socket.Items[SocketIdentity.ItemKey] = identity;
+        socket.State = identity;
         await presence.ConnectedAsync(identity);
         logger.LogInformation("{Type} <{Name}> (id={Id}) connected to {Namespace}", identity.TypeLabel, identity.Name, identity.Id, Name);
 
