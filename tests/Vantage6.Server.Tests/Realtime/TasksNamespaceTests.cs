@@ -153,6 +153,7 @@ public sealed class TasksNamespaceTests(LoopbackServer server) : IClassFixture<L
         var (nodeId, token) = n.Nodes[0];
         var first = await ConnectRawAsync(token);
         var second = await ConnectRawAsync(token);
+        await Wait.UntilAsync(() => first.Frames.Contains("42/tasks,[\"sync\"]") && second.Frames.Contains("42/tasks,[\"sync\"]"), "both identified");
         first.Drop();
         await Task.Delay(300);
         Assert.Equal("online", (await NodeStatusAsync(nodeId)).Status);
