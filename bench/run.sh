@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: a fresh server (Release build, new SQLite database) on 127.0.0.1, loaded by
 # bench/Vantage6.Bench. Usage: bench/run.sh [-c 1,8,32] [-t 10] [--endpoints abc]
+# Socket.IO: bench/run.sh sockets [-n 1000,5000] [-t 20] (bench/Vantage6.SocketBench starts its own server).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ "${1:-}" == "sockets" ]]; then
+  shift
+  exec dotnet run --project "$here/bench/Vantage6.SocketBench" -c Release -- "$@"
+fi
 port="${V6_BENCH_PORT:-7611}"
 work="$(mktemp -d)"
 trap '"$here/vserver" stop --name bench --user >/dev/null 2>&1 || true; rm -rf "$work"' EXIT

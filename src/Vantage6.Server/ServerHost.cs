@@ -63,6 +63,7 @@ public static class ServerHost
         builder.Services.AddSingleton<NodeKeyIndex>();
         builder.Services.AddSingleton<RecoveryThrottle>();
         builder.Services.AddSingleton<IEventPublisher, InProcessEventPublisher>();
+        builder.Services.AddRealtime(config);
         builder.Services.AddSingleton<ClusterLease>();
         builder.Services.AddHostedService<NodeStatusJob>();
         builder.Services.AddHostedService<RunCleanupJob>();
@@ -79,6 +80,7 @@ public static class ServerHost
         app.UseRouting();
         app.UseMiddleware<AuthenticationMiddleware>();
 
+        app.MapRealtime();
         app.MapGet("/robots.txt", () => Results.Text("User-agent: *\nDisallow: /\n", "text/plain"));
         var api = app.MapGroup(config.ApiPath);
         api.MapHealthApi();

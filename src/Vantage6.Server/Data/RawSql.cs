@@ -21,6 +21,12 @@ internal static class RawSql
     public static Task<int> SetLastSeenAsync(V6DbContext db, int id, DateTime utc) =>
         db.Database.ExecuteSqlRawAsync("UPDATE authenticatable SET last_seen = {0} WHERE id = {1}", DateParameter(db, utc), id);
 
+    public static Task<int> SetStatusAsync(V6DbContext db, int id, string status) =>
+        db.Database.ExecuteSqlRawAsync("UPDATE authenticatable SET status = {0} WHERE id = {1}", status, id);
+
+    public static Task<int> SetStatusAsync(V6DbContext db, int id, string status, DateTime seenUtc) =>
+        db.Database.ExecuteSqlRawAsync("UPDATE authenticatable SET status = {0}, last_seen = {1} WHERE id = {2}", status, DateParameter(db, seenUtc), id);
+
     /// <summary>A datetime as the column stores it: reference text in SQLite, naive timestamp in PostgreSQL.</summary>
     public static object DateParameter(V6DbContext db, DateTime utc) =>
         db.Database.IsSqlite()

@@ -53,7 +53,9 @@ public sealed class EngineSession
             if (State == EngineTransportState.WebSocket) startDrain = TryStartDrain();
             else WakePoll();
         }
-        if (startDrain) _ = DrainWebSocketAsync();
+        // Writing happens on the thread pool: a broadcast to thousands of sockets only queues here,
+        // and the writes run in parallel instead of one after another on the emitting thread.
+        if (startDrain) ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.DrainWebSocketAsync(), this, preferLocal: false);
         return true;
     }
 

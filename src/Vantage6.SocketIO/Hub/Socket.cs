@@ -10,7 +10,10 @@ public sealed class Socket
 {
     private readonly object _gate = new();
     private readonly HashSet<string> _rooms = [];
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement[]>> _pendingAcks = new();
+    // Created on first use: most sockets never wait for an ack or keep items, and thousands of idle
+    // sockets should not each carry empty dictionaries.
+    private ConcurrentDictionary<long, TaskCompletionSource<JsonElement[]>>? _pendingAcks;
+    private ConcurrentDictionary<string, object?>? _items;
     private long _nextAckId;
 
     internal Socket(SocketNamespace ns, EngineSession session, JsonElement? auth)
@@ -30,7 +33,10 @@ public sealed class Socket
     /// <summary>The CONNECT payload (auth object), if any.</summary>
     public JsonElement? Auth { get; }
     /// <summary>Per-socket state for the application.</summary>
-    public ConcurrentDictionary<string, object?> Items { get; } = new();
+    public ConcurrentDictionary<string, object?> Items =>
+        _items ?? Interlocked.CompareExchange(ref _items, new ConcurrentDictionary<string, object?>(), null) ?? _items;
+    /// <summary>One slot of application state (cheaper than <see cref="Items"/> when one object is enough).</summary>
+    public object? State { get; set; }
     public bool Connected { get; internal set; }
 
     public IReadOnlyCollection<string> Rooms
@@ -38,23 +44,25 @@ public sealed class Socket
         get { lock (_gate) return [.. _rooms]; }
     }
 
+    // The private room (named after the socket id) is implicit: the namespace finds its one member by id.
     public void Join(string room)
     {
         lock (_gate) if (!_rooms.Add(room)) return;
-        Namespace.AddToRoom(room, this);
+        if (room != Id) Namespace.AddToRoom(room, this);
     }
 
     public void Leave(string room)
     {
         lock (_gate) if (!_rooms.Remove(room)) return;
-        Namespace.RemoveFromRoom(room, this);
+        if (room != Id) Namespace.RemoveFromRoom(room, this);
     }
 
     internal void LeaveAll()
     {
         string[] rooms;
         lock (_gate) { rooms = [.. _rooms]; _rooms.Clear(); }
-        foreach (var room in rooms) Namespace.RemoveFromRoom(room, this);
+        foreach (var room in rooms)
+            if (room != Id) Namespace.RemoveFromRoom(room, this);
     }
 
     /// <summary>Sends an event to this socket only.</summary>
@@ -66,23 +74,25 @@ public sealed class Socket
     {
         long id = Interlocked.Increment(ref _nextAckId);
         var pending = new TaskCompletionSource<JsonElement[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingAcks[id] = pending;
+        var pendingAcks = _pendingAcks ?? Interlocked.CompareExchange(ref _pendingAcks, new(), null) ?? _pendingAcks;
+        pendingAcks[id] = pending;
         try
         {
             if (!Session.Send(EnginePacket.Message(Namespace.Server.EncodeEvent(Namespace.Name, id, eventName, args))))
                 throw new InvalidOperationException("The socket is closed");
             return await pending.Task.WaitAsync(timeout);
         }
-        finally { _pendingAcks.TryRemove(id, out _); }
+        finally { pendingAcks.TryRemove(id, out _); }
     }
 
     internal void CompleteAck(long id, JsonElement[] args)
     {
-        if (_pendingAcks.TryRemove(id, out var pending)) pending.TrySetResult(args);
+        if (_pendingAcks is { } pendingAcks && pendingAcks.TryRemove(id, out var pending)) pending.TrySetResult(args);
     }
 
     internal void FailAcks()
     {
+        if (_pendingAcks is null) return;
         foreach (var (_, pending) in _pendingAcks) pending.TrySetException(new InvalidOperationException("The socket disconnected"));
     }
 

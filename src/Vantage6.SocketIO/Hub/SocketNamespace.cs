@@ -81,9 +81,13 @@ public sealed class SocketNamespace
         }
     }
 
-    private IEnumerable<Socket> Members(string room) =>
-        _rooms.TryGetValue(room, out var members) ? members.Keys : [];
+    private IEnumerable<Socket> Members(string room)
+    {
+        var own = _sockets.GetValueOrDefault(room);
+        if (!_rooms.TryGetValue(room, out var members)) return own is null ? [] : [own];
+        return own is null ? members.Keys : members.Keys.Append(own).Distinct();
+    }
 
     private bool IsMember(string room, Socket socket) =>
-        _rooms.TryGetValue(room, out var members) && members.ContainsKey(socket);
+        socket.Id == room || (_rooms.TryGetValue(room, out var members) && members.ContainsKey(socket));
 }

@@ -31,6 +31,12 @@ public class V6TestServer : IAsyncLifetime
     /// <summary>Override to change the configuration (e.g. enable two-factor authentication).</summary>
     protected virtual string ExtraYaml => "";
 
+    /// <summary>Override with true to serve on a real port of 127.0.0.1 (for websocket clients) instead of in memory.</summary>
+    protected virtual bool ListenOnLoopback => false;
+
+    /// <summary>Base address (<c>http://127.0.0.1:port</c>) when <see cref="ListenOnLoopback"/>.</summary>
+    public string? BaseUrl { get; private set; }
+
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
@@ -52,10 +58,18 @@ public class V6TestServer : IAsyncLifetime
               datefmt: ""
             {ExtraYaml}
             """);
-        _app = ServerHost.Build(Config, new ServerRunOptions { ConfigureBuilder = b => b.WebHost.UseTestServer() });
+        _app = ListenOnLoopback
+            ? ServerHost.Build(Config, new ServerRunOptions { Urls = "http://127.0.0.1:0" })
+            : ServerHost.Build(Config, new ServerRunOptions { ConfigureBuilder = b => b.WebHost.UseTestServer() });
         await ServerHost.InitializeAsync(_app);
         await _app.StartAsync();
-        Client = _app.GetTestClient();
+        if (ListenOnLoopback)
+        {
+            BaseUrl = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+            Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        }
+        else Client = _app.GetTestClient();
     }
 
     public async Task DisposeAsync()
