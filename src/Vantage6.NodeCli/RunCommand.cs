@@ -42,6 +42,8 @@ internal static class RunCommand
     private static async Task<int> RunAsync(NodeInstance instance, string file)
     {
         var config = instance.Load(file);
+        // Log pumps and process waits of concurrent algorithms must not wait for thread-pool growth.
+        ThreadPool.SetMinThreads(Math.Max(16, Environment.ProcessorCount * 4), 16);
         Directory.CreateDirectory(config.DataDirectory);
         Directory.CreateDirectory(config.LogDirectory);
         var log = new NodeLog(Path.Combine(config.LogDirectory, $"node_{instance.ScopeName}.log"), console: false, level: config.LogLevel);
