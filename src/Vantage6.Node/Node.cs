@@ -104,7 +104,7 @@ public sealed class VantageNode : IAsyncDisposable
                 _log.Info("Node authenticated with the server");
                 return;
             }
-            catch (ServerApiException e) when (e.Status == HttpStatusCode.Unauthorized)
+            catch (ServerApiException e) when (e.Status is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
             {
                 throw new NodeStartException($"The server refused the api key: {e.Message}");
             }

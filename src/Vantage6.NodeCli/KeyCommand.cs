@@ -36,6 +36,7 @@ internal static class KeyCommand
             var upload = !result.GetValue(noUpload);
             var organization = result.GetValue(orgName);
             HttpClient? http = null;
+            var apiRoot = "";
             int? orgId = null;
             try
             {
@@ -58,7 +59,7 @@ internal static class KeyCommand
                     orgId = (int?)me?["organization"]?["id"];
                     var org = JsonNode.Parse(await http.GetStringAsync($"{apiBase}/organization/{orgId}"));
                     organization ??= (string?)org?["name"];
-                    http.BaseAddress = new Uri(apiBase.TrimEnd('/') + "/");
+                    apiRoot = apiBase.TrimEnd('/');
                 }
                 var safe = string.Concat((organization ?? "organization").Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
                 var keyFile = Path.Combine(Path.GetDirectoryName(instance.Locations.DataDirectory)!, $"privkey_{safe}.pem");
@@ -84,7 +85,7 @@ internal static class KeyCommand
                 if (upload && http is not null)
                 {
                     using var rsa = HybridCrypto.LoadPrivateKey(pem);
-                    using var patch = await http.PatchAsJsonAsync($"organization/{orgId}", new JsonObject { ["public_key"] = HybridCrypto.PublicKeyField(rsa) });
+                    using var patch = await http.PatchAsJsonAsync($"{apiRoot}/organization/{orgId}", new JsonObject { ["public_key"] = HybridCrypto.PublicKeyField(rsa) });
                     if (!patch.IsSuccessStatusCode) throw new CliException($"Could not upload the public key: {(int)patch.StatusCode} {await patch.Content.ReadAsStringAsync()}");
                     Out.Info("Public key uploaded to the server");
                 }
