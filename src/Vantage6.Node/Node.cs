@@ -156,12 +156,13 @@ public sealed class VantageNode : IAsyncDisposable
         while (!ct.IsCancellationRequested)
         {
             var remaining = Api.AccessTokenExpiry - DateTimeOffset.UtcNow;
-            var wait = remaining - TimeSpan.FromSeconds(600);
+            var wait = remaining - Api.RefreshMargin;
             if (wait > TimeSpan.Zero) { await Task.Delay(wait > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : wait, ct); continue; }
             try
             {
                 await Api.RefreshAsync(ct);
                 _log.Debug("Access token refreshed");
+                if (Api.AccessTokenExpiry - DateTimeOffset.UtcNow <= Api.RefreshMargin) await Task.Delay(TimeSpan.FromSeconds(30), ct);
             }
             catch (Exception e) when (e is HttpRequestException or ServerApiException or TaskCanceledException && !ct.IsCancellationRequested)
             {

@@ -42,6 +42,9 @@ public sealed class ServerApi : IDisposable
 
     public DateTimeOffset AccessTokenExpiry { get; private set; } = DateTimeOffset.MaxValue;
 
+    /// <summary>How long before expiry the token is refreshed: 600 s (§2.3), or half the lifetime of short-lived tokens.</summary>
+    public TimeSpan RefreshMargin { get; private set; } = TimeSpan.FromSeconds(600);
+
     /// <summary><c>POST /token/node</c>; 401 is an <see cref="ServerApiException"/> with status Unauthorized.</summary>
     public async Task LoginAsync(CancellationToken ct)
     {
@@ -80,7 +83,13 @@ public sealed class ServerApi : IDisposable
         if ((string?)body["refresh_url"] is { Length: > 0 } url) _refreshUrl = url;
         var claims = DecodeJwt(AccessToken);
         if (claims?["sub"] is JsonValue sub && sub.TryGetValue<int>(out var id)) NodeId = id;
-        if (claims?["exp"] is JsonValue exp && exp.TryGetValue<long>(out var seconds)) AccessTokenExpiry = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (claims?["exp"] is JsonValue exp && exp.TryGetValue<long>(out var seconds))
+        {
+            AccessTokenExpiry = DateTimeOffset.FromUnixTimeSeconds(seconds);
+            var issued = claims["iat"] is JsonValue iat && iat.TryGetValue<long>(out var i) ? DateTimeOffset.FromUnixTimeSeconds(i) : DateTimeOffset.UtcNow;
+            var lifetime = AccessTokenExpiry - issued;
+            RefreshMargin = lifetime > TimeSpan.FromSeconds(1200) ? TimeSpan.FromSeconds(600) : lifetime / 2;
+        }
     }
 
     /// <summary>The payload of a JWT, not verified.</summary>

@@ -51,4 +51,23 @@ public class EndToEndTests(TestNetwork network) : IClassFixture<TestNetwork>
             foreach (var name in names) await network.StopNodeAsync(name);
         }
     }
+
+    [Fact]
+    public async Task NodeApi_LogsIn_RefreshesItsToken_AndRefusesAWrongKey()
+    {
+        using var api = new ServerApi(network.ApiBase, $"http://127.0.0.1:{network.Port}", TestNetwork.ApiKey("plain", 0));
+        await api.LoginAsync(default);
+        var first = api.AccessToken;
+        Assert.True(api.NodeId > 0);
+        Assert.True(api.AccessTokenExpiry > DateTimeOffset.UtcNow.AddMinutes(30));
+        Assert.Equal(TimeSpan.FromSeconds(600), api.RefreshMargin);
+        await Task.Delay(1100);   // a new iat
+        await api.RefreshAsync(default);
+        Assert.NotEqual(first, api.AccessToken);
+        var node = await api.GetAsync($"/node/{api.NodeId}", default);
+        Assert.Equal(network.CollaborationIds["plain"], (int?)node!["collaboration"]!["id"]);
+        using var wrong = new ServerApi(network.ApiBase, $"http://127.0.0.1:{network.Port}", "99999999-9999-4999-8999-999999999999");
+        var refused = await Assert.ThrowsAsync<ServerApiException>(() => wrong.LoginAsync(default));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.Status);
+    }
 }
