@@ -23,12 +23,14 @@ public sealed class AlgorithmProxy : IDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(5) };
     private readonly CancellationTokenSource _stop = new();
 
-    public AlgorithmProxy(VantageNode node, int port, NodeLog log)
+    /// <param name="allInterfaces">listen on every interface (Docker runtime: containers reach the host's bridge
+    /// address), else on loopback only (process runtime)</param>
+    public AlgorithmProxy(VantageNode node, int port, NodeLog log, bool allInterfaces = false)
     {
         _node = node;
         _log = log;
         Port = port > 0 ? port : FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Prefixes.Add(allInterfaces ? $"http://*:{Port}/" : $"http://127.0.0.1:{Port}/");
     }
 
     public int Port { get; }

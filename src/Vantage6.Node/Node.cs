@@ -72,7 +72,7 @@ public sealed class VantageNode : IAsyncDisposable
         Directory.CreateDirectory(_config.DataDirectory);
         await LoginWithRetryAsync(stop);
         await IdentifyAsync(stop);
-        _proxy = new AlgorithmProxy(this, _config.ProxyPort, _log);
+        _proxy = new AlgorithmProxy(this, _config.ProxyPort, _log, allInterfaces: _runtime is DockerRuntime);
         _proxy.Start();
         _log.Info($"Algorithm proxy listening on {_runtime.ProxyHost}:{_proxy.Port}");
         if (_channel is not null) WireChannel(_channel, stop);

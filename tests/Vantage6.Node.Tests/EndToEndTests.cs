@@ -70,4 +70,46 @@ public class EndToEndTests(TestNetwork network) : IClassFixture<TestNetwork>
         var refused = await Assert.ThrowsAsync<ServerApiException>(() => wrong.LoginAsync(default));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.Status);
     }
+
+    [Fact]
+    public async Task InProcessNode_Proxy_RelaysErrors_PassesThrough_AndServesSingleResults()
+    {
+        var file = network.WriteNodeConfig("inproc", "faults", 0);
+        var config = NodeConfig.Load(file, "inproc", Path.Combine(network.Root, "inproc-data"), Path.Combine(network.Root, "inproc-log"));
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var log = new NodeLog(console: false, level: "DEBUG");
+        log.Written += lines.Enqueue;
+        using var stop = new CancellationTokenSource();
+        await using var node = new VantageNode(config, log);
+        var running = node.RunAsync(stop.Token);
+        await node.Ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            var proxy = $"http://127.0.0.1:{node.ProxyPort}";
+            using var anonymous = new HttpClient();
+            using (var missing = await anonymous.PostAsJsonAsync($"{proxy}/task", new { name = "x" }))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.BadRequest, missing.StatusCode);
+                Assert.Contains("Organizations missing from input", await missing.Content.ReadAsStringAsync());
+            }
+            using (var unauthorized = await anonymous.GetAsync($"{proxy}/task/1"))
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unauthorized.StatusCode);   // relayed, not 500
+            using var http = TestNetwork.Http(await network.LoginAsync(0));
+            using (var status = await http.GetAsync($"{proxy}/blobstream/status"))
+                Assert.Contains("blob_store_enabled", await status.Content.ReadAsStringAsync());
+            var task = await network.CreateTaskAsync(http, "faults", "v6-faulty", [0], new { method = "sleep", kwargs = new { seconds = 0.1 } });
+            Assert.Equal("completed", await network.WaitForTaskAsync(http, task, TimeSpan.FromSeconds(60), () => string.Join("\n", lines)));
+            var run = Assert.Single(await network.RunsAsync(http, task));
+            using var viaProxy = TestNetwork.Http(await network.LoginAsync(0));
+            var single = await viaProxy.GetFromJsonAsync<JsonObject>($"{proxy}/result/{(int)run["id"]!}");
+            Assert.Equal("{\"slept\": 0.1}", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)single!["result"]!)));
+            Assert.Contains(lines, l => l.Contains($"Run id={(int)run["id"]!} completed"));
+        }
+        finally
+        {
+            stop.Cancel();
+            await running;
+        }
+        Assert.Contains(lines, l => l.Contains("Node stopped"));
+    }
 }
