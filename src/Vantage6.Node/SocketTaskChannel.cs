@@ -36,9 +36,14 @@ public sealed class SocketTaskChannel(string hostBase, NodeLog log) : ITaskChann
         socket.On("invalid_token", _ => Fire(TokenRejected?.Invoke(false)));
         socket.On("message", r => log.Debug($"Server message: {Payload(r)}"));
         socket.OnDisconnected += (_, reason) => log.Info($"Real-time channel disconnected ({reason})");
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? error = null;
+        socket.OnConnected += (_, _) => connected.TrySetResult();
+        socket.OnError += (_, e) => error = e;
         _socket = socket;
         await socket.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(15), ct);
-        if (!socket.Connected) throw new IOException("Socket.IO connection not established");
+        if (!socket.Connected) await Task.WhenAny(connected.Task, Task.Delay(TimeSpan.FromSeconds(10), ct));
+        if (!socket.Connected) throw new IOException($"Socket.IO connection not established{(error is null ? "" : $": {error}")}");
     }
 
     private void Fire(Task? task)
