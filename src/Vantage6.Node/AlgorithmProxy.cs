@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 
 namespace Vantage6.Node;
 
@@ -169,8 +169,8 @@ public sealed class AlgorithmProxy : IDisposable
                         await WriteJsonAsync(response, 400, new JsonObject { ["msg"] = $"Organization {orgId} has no public key; cannot encrypt its input" });
                         return;
                     }
-                    using var key = HybridCrypto.ImportPublicKeyField(field);
-                    org["input"] = HybridCrypto.EncryptText(Convert.FromBase64String(input), key);
+                    using var key = RsaKeys.FromPublicKeyField(field);
+                    org["input"] = PayloadCryptor.EncryptText(Convert.FromBase64String(input), key);
                 }
             }
         }
@@ -202,7 +202,7 @@ public sealed class AlgorithmProxy : IDisposable
         if (item is null || (bool?)item["blob_storage_used"] == true) return;
         if (item["result"] is not JsonValue v || !v.TryGetValue<string>(out var result) || result.Length == 0) return;
         if (!_node.Encrypted || _node.PrivateKey is null) return;   // unencrypted results are already base64
-        try { item["result"] = Convert.ToBase64String(HybridCrypto.DecryptText(result, _node.PrivateKey)); }
+        try { item["result"] = Convert.ToBase64String(PayloadCryptor.DecryptText(result, _node.PrivateKey)); }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
             _log.Warn("Proxy: a result could not be decrypted; passed on as stored");
@@ -220,7 +220,7 @@ public sealed class AlgorithmProxy : IDisposable
             try
             {
                 plain = _node.Encrypted && _node.PrivateKey is not null
-                    ? HybridCrypto.DecryptBytes(bytes, _node.PrivateKey)
+                    ? PayloadCryptor.DecryptBytes(bytes, _node.PrivateKey)
                     : Convert.FromBase64String(Encoding.ASCII.GetString(bytes));
             }
             catch (Exception e) when (e is CryptographicException or FormatException)
@@ -253,8 +253,8 @@ public sealed class AlgorithmProxy : IDisposable
                 await WriteJsonAsync(response, 400, new JsonObject { ["msg"] = "Missing X-Public-Key header" });
                 return;
             }
-            using var key = HybridCrypto.ImportPublicKeyField(header);
-            payload = HybridCrypto.EncryptBytes(body, key);
+            using var key = RsaKeys.FromPublicKeyField(header);
+            payload = PayloadCryptor.EncryptBytes(body, key);
         }
         else payload = Encoding.ASCII.GetBytes(Convert.ToBase64String(body));
         using var upstream = await SendAsync(HttpMethod.Post, "/blobstream", auth, null, payload, "application/octet-stream");

@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Vantage6.Common;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 using Vantage6.Node.Runtimes;
 
 namespace Vantage6.Node;
@@ -135,12 +135,12 @@ public sealed class VantageNode : IAsyncDisposable
         if (!Encrypted) { _log.Info("Encryption is disabled for this collaboration"); return; }
         var keyFile = _config.PrivateKeyFile!;
         if (!File.Exists(keyFile)) throw new NodeStartException($"Private key file {keyFile} does not exist (create one with 'vnode create-private-key')");
-        try { _privateKey = HybridCrypto.LoadPrivateKey(await File.ReadAllTextAsync(keyFile, ct)); }
+        try { _privateKey = RsaKeys.FromPrivateKeyPem(await File.ReadAllTextAsync(keyFile, ct)); }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new NodeStartException($"Private key file {keyFile} is not a PEM RSA private key");
         }
-        var local = HybridCrypto.PublicKeyField(_privateKey);
+        var local = RsaKeys.PublicKeyField(_privateKey);
         if ((string?)org?["public_key"] != local)
         {
             _log.Info("Uploading the organization's public key to the server");
@@ -409,9 +409,9 @@ public sealed class VantageNode : IAsyncDisposable
             if ((bool?)run["blob_storage_used"] == true && inputText.Length > 0)
             {
                 var blob = await Api.GetBytesAsync($"/blobstream/{inputText}", ct);
-                input = _privateKey is not null ? HybridCrypto.DecryptBytes(blob, _privateKey) : Convert.FromBase64String(Encoding.ASCII.GetString(blob));
+                input = _privateKey is not null ? PayloadCryptor.DecryptBytes(blob, _privateKey) : Convert.FromBase64String(Encoding.ASCII.GetString(blob));
             }
-            else input = _privateKey is not null ? HybridCrypto.DecryptText(inputText, _privateKey) : HybridCrypto.DecodePlain(inputText);
+            else input = _privateKey is not null ? PayloadCryptor.DecryptText(inputText, _privateKey) : PayloadCryptor.DecodeUnencrypted(inputText);
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
@@ -552,7 +552,7 @@ public sealed class VantageNode : IAsyncDisposable
                 if (Encrypted)
                 {
                     var key = await PublicKeyAsync(initOrg ?? OrganizationId, ct);
-                    encoded = blob ? await Api.PostBlobAsync(HybridCrypto.EncryptBytes(result, key), ct) : HybridCrypto.EncryptText(result, key);
+                    encoded = blob ? await Api.PostBlobAsync(PayloadCryptor.EncryptBytes(result, key), ct) : PayloadCryptor.EncryptText(result, key);
                 }
                 else encoded = blob ? await Api.PostBlobAsync(Encoding.ASCII.GetBytes(Convert.ToBase64String(result)), ct) : Convert.ToBase64String(result);
                 var body = new JsonObject
@@ -620,7 +620,7 @@ public sealed class VantageNode : IAsyncDisposable
         var org = await Api.GetAsync($"/organization/{organizationId}", ct);
         var field = (string?)org?["public_key"];
         if (string.IsNullOrEmpty(field)) throw new CryptographicException($"Organization {organizationId} has no public key");
-        var key = HybridCrypto.ImportPublicKeyField(field);
+        var key = RsaKeys.FromPublicKeyField(field);
         lock (_lock) _publicKeys[organizationId] = key;
         return key;
     }

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Vantage6.Common;
 using Vantage6.Common.Cli;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 using Vantage6.Node;
 
 namespace Vantage6.NodeCli;

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Vantage6.Common;
 using Vantage6.Common.Cli;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 using Vantage6.Node;
 
 namespace Vantage6.NodeCli;
@@ -73,7 +73,7 @@ internal static class KeyCommand
                 else
                 {
                     Out.Info("Generating RSA private key (4096 bits)");
-                    pem = HybridCrypto.NewPrivateKeyPem();
+                    pem = RsaKeys.NewPrivateKeyPem();
                     Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
                     await File.WriteAllTextAsync(keyFile, "");
                     if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -84,8 +84,8 @@ internal static class KeyCommand
                 Out.Info("Storing the path of the private key in the configuration file");
                 if (upload && http is not null)
                 {
-                    using var rsa = HybridCrypto.LoadPrivateKey(pem);
-                    using var patch = await http.PatchAsJsonAsync($"{apiRoot}/organization/{orgId}", new JsonObject { ["public_key"] = HybridCrypto.PublicKeyField(rsa) });
+                    using var rsa = RsaKeys.FromPrivateKeyPem(pem);
+                    using var patch = await http.PatchAsJsonAsync($"{apiRoot}/organization/{orgId}", new JsonObject { ["public_key"] = RsaKeys.PublicKeyField(rsa) });
                     if (!patch.IsSuccessStatusCode) throw new CliException($"Could not upload the public key: {(int)patch.StatusCode} {await patch.Content.ReadAsStringAsync()}");
                     Out.Info("Public key uploaded to the server");
                 }

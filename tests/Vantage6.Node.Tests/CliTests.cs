@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 
 namespace Vantage6.Node.Tests;
 
@@ -104,14 +104,14 @@ public class CliTests(TestNetwork network) : IClassFixture<TestNetwork>
         Assert.True(File.Exists(keyFile), result.Output);
         var pem = File.ReadAllText(keyFile);
         Assert.DoesNotContain(pem.Split('\n')[1], result.Output);
-        using var rsa = HybridCrypto.LoadPrivateKey(pem);
+        using var rsa = RsaKeys.FromPrivateKeyPem(pem);
         Assert.Equal(4096, rsa.KeySize);
         var yaml = File.ReadAllText(ConfigFile("key-node"));
         Assert.Contains("  enabled: true\n", yaml);
         Assert.Contains(keyFile, yaml);
         using var http = TestNetwork.Http(await network.LoginAsync(2));
         var org = await http.GetFromJsonAsync<JsonObject>($"{network.ApiBase}/organization/{network.OrgIds["Hospital C"]}");
-        Assert.Equal(HybridCrypto.PublicKeyField(rsa), (string?)org!["public_key"]);
+        Assert.Equal(RsaKeys.PublicKeyField(rsa), (string?)org!["public_key"]);
 
         // Again without --overwrite: the existing key is kept.
         var again = await Vnode("create-private-key", "--name", "key-node", "-o", "Hospital C", "--no-upload");

@@ -119,6 +119,11 @@ public class FaultTests(TestNetwork network) : IClassFixture<TestNetwork>
     public async Task Policies_RefuseRunsWithNotAllowedAndAReason()
     {
         const string node = "fault-policies";
+        // alice (organization A) may not run anything on B's node; bob (B) may run only v6-average.
+        using var alice = TestNetwork.Http(await network.LoginAsync(0));
+        using var bob = TestNetwork.Http(await network.LoginAsync(1));
+        // Before the node has connected the server cannot know its policies: the node itself refuses the run.
+        var byAlice = await TaskAsync(alice, "v6-average", "partial_average", new { column_name = "age" }, org: 1);
         await network.StartNodeAsync(node, Collaboration, 1, $"""
             policies:
               allowed_algorithms:
@@ -128,10 +133,6 @@ public class FaultTests(TestNetwork network) : IClassFixture<TestNetwork>
             """);
         try
         {
-            // alice (organization A) may not run anything on B's node; bob (B) may run only v6-average.
-            using var alice = TestNetwork.Http(await network.LoginAsync(0));
-            using var bob = TestNetwork.Http(await network.LoginAsync(1));
-            var byAlice = await TaskAsync(alice, "v6-average", "partial_average", new { column_name = "age" }, org: 1);
             var wrongImage = await TaskAsync(bob, "v6-faulty", "crash", org: 1);
             var fine = await TaskAsync(bob, "v6-average", "partial_average", new { column_name = "age" }, org: 1);
             foreach (var t in new[] { byAlice, wrongImage, fine }) await network.WaitForTaskAsync(alice, t, TimeSpan.FromSeconds(60), () => network.NodeLog(node));
@@ -141,8 +142,28 @@ public class FaultTests(TestNetwork network) : IClassFixture<TestNetwork>
             var log = network.NodeLog(node);
             Assert.Contains("not in this node's allowed_users / allowed_organizations", log);
             Assert.Contains("the image 'v6-faulty' is not in this node's allowed_algorithms", log);
+
+            // Once the node has reported its configuration over Socket.IO, the server refuses such a task itself.
+            await WaitForReportedConfigAsync(bob, org: 1, node);
+            using var refused = await network.PostTaskAsync(alice, Collaboration, "v6-average", [1],
+                new { method = "partial_average", args = Array.Empty<object>(), kwargs = new { column_name = "age" } });
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("does not allow you to create tasks", await refused.Content.ReadAsStringAsync());
         }
         finally { await network.StopNodeAsync(node); }
+    }
+
+    private async Task WaitForReportedConfigAsync(HttpClient http, int org, string node)
+    {
+        var url = $"{network.ApiBase}/node?organization_id={network.OrgIds[TestNetwork.Organizations[org]]}&collaboration_id={network.CollaborationIds[Collaboration]}";
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var page = await http.GetFromJsonAsync<JsonObject>(url);
+            if (page!["data"]!.AsArray().Any(n => n!["config"]!.AsArray().Count > 0)) return;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"the node's configuration never reached the server\n{network.NodeLog(node)}");
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 using Vantage6.Node.Runtimes;
 
 namespace Vantage6.Node.Tests;

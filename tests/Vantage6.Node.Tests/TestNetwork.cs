@@ -8,7 +8,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Vantage6.Common.Crypto;
+using Vantage6.Common.Encryption;
 
 // Tests start real server and node processes; one at a time keeps the shared machine responsive.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -251,6 +251,15 @@ public sealed class TestNetwork : IAsyncLifetime
     /// <summary>Creates a task for the given organizations; inputs encrypted for each in the <c>secret</c> collaboration.</summary>
     public async Task<int> CreateTaskAsync(HttpClient http, string collaboration, string image, int[] orgs, object input)
     {
+        using var response = await PostTaskAsync(http, collaboration, image, orgs, input);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return (int)JsonNode.Parse(text)!["id"]!;
+    }
+
+    /// <summary>POST /task as the given user; the caller checks the answer.</summary>
+    public async Task<HttpResponseMessage> PostTaskAsync(HttpClient http, string collaboration, string image, int[] orgs, object input)
+    {
         var plain = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(input);
         var organizations = new JsonArray();
         foreach (var org in orgs)
@@ -259,8 +268,8 @@ public sealed class TestNetwork : IAsyncLifetime
             if (collaboration == "secret")
             {
                 var reply = await http.GetFromJsonAsync<JsonObject>($"{ApiBase}/organization/{OrgIds[Organizations[org]]}");
-                using var key = HybridCrypto.ImportPublicKeyField((string)reply!["public_key"]!);
-                encoded = HybridCrypto.EncryptText(plain, key);
+                using var key = RsaKeys.FromPublicKeyField((string)reply!["public_key"]!);
+                encoded = PayloadCryptor.EncryptText(plain, key);
             }
             else encoded = Convert.ToBase64String(plain);
             organizations.Add(new JsonObject { ["id"] = OrgIds[Organizations[org]], ["input"] = encoded });
@@ -274,10 +283,7 @@ public sealed class TestNetwork : IAsyncLifetime
             ["organizations"] = organizations,
             ["databases"] = new JsonArray(new JsonObject { ["label"] = "default" }),
         };
-        using var response = await http.PostAsJsonAsync($"{ApiBase}/task", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
-        return (int)JsonNode.Parse(text)!["id"]!;
+        return await http.PostAsJsonAsync($"{ApiBase}/task", body);
     }
 
     public async Task<string> WaitForTaskAsync(HttpClient http, int taskId, TimeSpan timeout, Func<string>? context = null)
@@ -301,7 +307,7 @@ public sealed class TestNetwork : IAsyncLifetime
     {
         var reply = await http.GetFromJsonAsync<JsonObject>($"{ApiBase}/result?task_id={taskId}&per_page=100");
         return reply!["data"]!.AsArray().Select(r => (string?)r!["result"] ?? "").Where(r => r.Length > 0)
-            .Select(r => Encoding.UTF8.GetString(collaboration == "secret" ? HybridCrypto.DecryptText(r, Keys[Organizations[org]]) : Convert.FromBase64String(r)))
+            .Select(r => Encoding.UTF8.GetString(collaboration == "secret" ? PayloadCryptor.DecryptText(r, Keys[Organizations[org]]) : Convert.FromBase64String(r)))
             .ToList();
     }
 

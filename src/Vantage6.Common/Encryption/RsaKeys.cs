@@ -15,6 +15,13 @@ public static class RsaKeys
     /// <summary>The private key as a PKCS#1 PEM (<c>-----BEGIN RSA PRIVATE KEY-----</c>), as the Python tools write it.</summary>
     public static string ToPrivateKeyPem(RSA key) => key.ExportRSAPrivateKeyPem().ReplaceLineEndings("\n") + "\n";
 
+    /// <summary>A new organization key (RSA-4096) as a PKCS#1 PEM.</summary>
+    public static string NewPrivateKeyPem()
+    {
+        using var key = Generate();
+        return ToPrivateKeyPem(key);
+    }
+
     /// <summary>Reads a private key from PEM text (PKCS#1 or PKCS#8).</summary>
     public static RSA FromPrivateKeyPem(string pem)
     {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Vantage6.Common.Crypto;
+namespace Vantage6.Common.Encryption;
 
 /// <summary>
 /// The encoding of environment variables handed to algorithms (node-protocol §5.2): UTF-8, base32 (RFC 4648,
