@@ -1,7 +1,7 @@
-namespace Vantage6.Cli;
+namespace Vantage6.Common.Cli;
 
 /// <summary>End of input or Ctrl+C at a question; the command turns it into its own "aborted" message.</summary>
-internal sealed class PromptAbortedException() : Exception("Aborted by user!");
+public sealed class PromptAbortedException() : Exception("Aborted by user!");
 
 /// <summary>
 /// Questions on the console (cli-and-config §0.4). Works line by line, so the same prompts can be answered from a
@@ -9,7 +9,7 @@ internal sealed class PromptAbortedException() : Exception("Aborted by user!");
 /// empty = default) and select (the value or its number, empty = the default). A wrong answer asks again;
 /// end of input aborts.
 /// </summary>
-internal static class Prompt
+public static class Prompt
 {
     /// <summary>Printed when Ctrl+C interrupts a question; commands set their own text (e.g. the wizard's).</summary>
     public static string AbortMessage { get; set; } = "Aborted by user!";

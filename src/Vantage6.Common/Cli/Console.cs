@@ -1,7 +1,7 @@
-namespace Vantage6.Cli;
+namespace Vantage6.Common.Cli;
 
 /// <summary>Console messages in the reference's <c>[info ] - text</c> style, coloured only on a terminal.</summary>
-internal static class Out
+public static class Out
 {
     private static readonly bool Colour = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
 

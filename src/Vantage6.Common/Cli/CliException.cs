@@ -1,4 +1,4 @@
-namespace Vantage6.Cli;
+namespace Vantage6.Common.Cli;
 
 /// <summary>A failure the user can fix; printed as one <c>[error]</c> line with exit code 1.</summary>
-internal sealed class CliException(string message) : Exception(message);
+public sealed class CliException(string message) : Exception(message);

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Vantage6.Cli;
+namespace Vantage6.Common.Cli;
 
 /// <summary>The few operating-system calls .NET does not offer: a new session and a polite termination signal.</summary>
-internal static class NativeProcess
+public static class NativeProcess
 {
     private const int SigTerm = 15;
 

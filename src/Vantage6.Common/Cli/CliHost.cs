@@ -3,13 +3,13 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Vantage6.Common.Configuration;
 
-namespace Vantage6.Cli;
+namespace Vantage6.Common.Cli;
 
 /// <summary>
 /// Runs the command line: help with per-command examples, usage errors as exit code 2 (cli-and-config §0.1), and
 /// every failure as one <c>[error]</c> line with exit code 1 (§0.3).
 /// </summary>
-internal static class CliHost
+public static class CliHost
 {
     private static readonly Dictionary<Command, (string? Details, string[] Examples)> HelpTexts = new();
 
@@ -20,18 +20,18 @@ internal static class CliHost
         return command;
     }
 
-    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    public static async Task<int> RunAsync(RootCommand root, string[] args, string program = "vserver")
     {
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is HelpAction standard) help.Action = new HelpWithExamples(standard);
-        // The reference has no --version on the group; 'vserver version' is the command for it.
+        // The reference has no --version on the group; '<program> version' is the command for it.
         foreach (var version in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(version);
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
             var path = string.Join(' ', parse.CommandResult.Command == root ? [] : CommandPath(parse.CommandResult.Command));
-            Console.Error.WriteLine($"Usage: vserver {(path.Length > 0 ? path + " " : "")}[OPTIONS]");
-            Console.Error.WriteLine($"Try 'vserver {(path.Length > 0 ? path + " " : "")}--help' for help.");
+            Console.Error.WriteLine($"Usage: {program} {(path.Length > 0 ? path + " " : "")}[OPTIONS]");
+            Console.Error.WriteLine($"Try '{program} {(path.Length > 0 ? path + " " : "")}--help' for help.");
             Console.Error.WriteLine();
             foreach (var error in parse.Errors) Console.Error.WriteLine($"Error: {error.Message}");
             return 2;

@@ -1,0 +1,1 @@
+global using Vantage6.Common.Cli;

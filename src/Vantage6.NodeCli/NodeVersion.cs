@@ -1,0 +1,6 @@
+namespace Vantage6.NodeCli;
+
+internal static class NodeVersion
+{
+    public static string Current => Vantage6.Common.ServerVersion.Compatible;
+}
