@@ -93,6 +93,15 @@ internal sealed class DemoNetwork(string repositoryRoot)
 
     public async Task RunAsync(int? requestedPort, CancellationToken ct)
     {
+        try { await RunOnceAsync(requestedPort, allowRecreate: true, ct); }
+        catch (Exception e) when (e is V6ApiException or HttpRequestException)
+        {
+            throw new CliException($"The demo server did not answer as expected: {e.Message}");
+        }
+    }
+
+    private async Task RunOnceAsync(int? requestedPort, bool allowRecreate, CancellationToken ct)
+    {
         var existingPort = ExistingPort();
         var complete = existingPort is not null && Organizations.All(o => File.Exists(NodeConfigFile(o)))
                        && File.Exists(Path.Combine(_server.Locations.DataDirectory, Name + ".sqlite"));
@@ -130,6 +139,31 @@ internal sealed class DemoNetwork(string repositoryRoot)
         }
         else Step(2, "Organizations, users, collaboration and nodes exist");
 
+        V6Client client;
+        int collaborationId;
+        try
+        {
+            (client, collaborationId) = await StartAsync(resolved, config, port, apiUrl, complete, ct);
+        }
+        catch (Exception e) when (complete && allowRecreate && e is CliException or V6ApiException or HttpRequestException)
+        {
+            // An existing demo that does not start or answer as it should is recreated from scratch.
+            Out.Warn($"The existing demo network does not work ({e.Message}); removing it to start afresh");
+            await RemoveAsync();
+            await RunOnceAsync(port, allowRecreate: false, ct);
+            return;
+        }
+        using (client)
+        {
+            await RunAlgorithmAsync(client, collaborationId, ct);
+        }
+        PrintInstructions(apiUrl);
+    }
+
+    /// <summary>Steps 3 to 6: server, node configurations, nodes, logged-in client, nodes online.</summary>
+    private async Task<(V6Client, int)> StartAsync(ResolvedConfig resolved, Vantage6.Common.Configuration.ServerConfig config, int port,
+        string apiUrl, bool complete, CancellationToken ct)
+    {
         if (RunningServer.Find(_server) is { } running) Step(3, $"Server is running at {running.ApiUrl}");
         else
         {
@@ -151,14 +185,20 @@ internal sealed class DemoNetwork(string repositoryRoot)
             await VnodeAsync(["start", "--name", NodeName(org), "--user"], $"Could not start node {NodeName(org)}");
         }
 
-        using var client = new V6Client(apiUrl);
-        var user = Organizations[0];
-        await client.AuthenticateAsync(user.Username, Password, cancellationToken: ct);
-        var collaboration = (await client.Collaborations.ListAsync(cancellationToken: ct)).FirstOrDefault(c => c.Name == Collaboration)
-                            ?? throw new CliException($"Collaboration '{Collaboration}' is missing; recreate the demo with './vserver demo --remove' and './vserver demo'");
-        await WaitForNodesAsync(client, collaboration.Id, ct);
-        await RunAlgorithmAsync(client, collaboration.Id, ct);
-        PrintInstructions(apiUrl);
+        var client = new V6Client(apiUrl);
+        try
+        {
+            await client.AuthenticateAsync(Organizations[0].Username, Password, cancellationToken: ct);
+            var collaboration = (await client.Collaborations.ListAsync(cancellationToken: ct)).FirstOrDefault(c => c.Name == Collaboration)
+                                ?? throw new CliException($"Collaboration '{Collaboration}' is missing");
+            await WaitForNodesAsync(client, collaboration.Id, ct);
+            return (client, collaboration.Id);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     private int? ExistingPort()

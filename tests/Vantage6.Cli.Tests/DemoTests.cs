@@ -96,6 +96,18 @@ public sealed class DemoTests
         Assert.True(Sandbox.PortIsFree(port));
         Assert.True(File.Exists(Path.Combine(sandbox.UserConfigDirectory, "demo.yaml")));
 
+        // A half-removed demo (a node configuration gone) is removed and created afresh.
+        File.Delete(Path.Combine(sandbox.Root, "config", "vantage6", "node", "demo-hospital-b.yaml"));
+        var third = sandbox.Run(["demo", "--port", port.ToString()], timeoutSeconds: 300);
+        Assert.True(third.ExitCode == 0, third.Output + third.Errors);
+        Assert.Contains("incomplete demo network", third.Output);
+        Assert.Contains("[1/8] Creating the server configuration", third.Output);
+        Assert.Equal(expected, CombinedMean(third), 5);
+        serverPid = Sandbox.RecordedPid(sandbox.PidFile("demo"));
+        Assert.NotNull(serverPid);
+        nodePids = NodeNames.Select(n => NodePid(sandbox, n)).ToList();
+        Assert.All(nodePids, p => Assert.True(p is not null && Sandbox.ProcessIsAlive(p.Value)));
+
         // --remove: no processes and no files behind.
         var remove = sandbox.Run(["demo", "--remove"], timeoutSeconds: 120);
         Assert.True(remove.ExitCode == 0, remove.Output + remove.Errors);
@@ -105,7 +117,8 @@ public sealed class DemoTests
             Assert.False(Directory.Exists(vantage6) && Directory.EnumerateFileSystemEntries(vantage6, "*", SearchOption.AllDirectories).Any(),
                 $"left behind in {vantage6}: {(Directory.Exists(vantage6) ? string.Join(", ", Directory.EnumerateFileSystemEntries(vantage6, "*", SearchOption.AllDirectories)) : "")}");
         }
-        Assert.False(Sandbox.ProcessIsAlive(serverPid.Value));
+        Assert.False(Sandbox.ProcessIsAlive(serverPid!.Value));
+        Assert.All(nodePids, p => Assert.False(Sandbox.ProcessIsAlive(p!.Value)));
         Assert.True(Sandbox.PortIsFree(port));
     }
 
