@@ -310,6 +310,11 @@ internal sealed class DemoNetwork(string repositoryRoot)
     {
         var pidFile = Path.Combine(NodeLocations(org).DataDirectory, $"vantage6-{NodeName(org)}-user.pid");
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) return false;
+        if (!OperatingSystem.IsLinux())
+        {
+            try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
+        }
         try
         {
             var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
