@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vantage6.Cli;
 
 var root = new RootCommand("Manage your vantage6 server instances.");
+root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(NewCommand.Create());
 root.Subcommands.Add(StartCommand.Create());
 root.Subcommands.Add(StopCommand.Create());

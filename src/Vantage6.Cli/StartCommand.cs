@@ -50,7 +50,7 @@ internal static class StartCommand
     }
 
     /// <summary>Returns the running server and where this run's part of its log file starts.</summary>
-    private static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
+    internal static async Task<(RunningServer, long)> StartAsync(ResolvedConfig resolved, ServerConfig config, string? ipOption, int? portOption)
     {
         var instance = resolved.Instance;
         if (RunningServer.Find(instance) is not null) throw new CliException($"Server {instance.Name} is already running");
