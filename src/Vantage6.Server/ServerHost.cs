@@ -54,7 +54,11 @@ public static class ServerHost
         builder.Services.AddDbContextPool<V6DbContext>(o =>
         {
             ConfigureDatabase(o, database);
-            if (database.Kind == DatabaseKind.Sqlite) o.AddInterceptors(new SqliteConnectionSetupInterceptor(wal), KeepSqliteOpen);
+            if (database.Kind == DatabaseKind.Sqlite)
+            {
+                o.AddInterceptors(new SqliteConnectionSetupInterceptor(wal));
+                PooledSqliteRelationalConnection.Use(o);
+            }
         });
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<ActorCache>();
@@ -132,7 +136,6 @@ public static class ServerHost
     // One shared instance: EF Core compares options by value, so a new translator per server would make it
     // build a new internal service provider for every server in a process.
     private static readonly NpgsqlNullNameTranslator KeepNames = new();
-    private static readonly SqliteKeepOpenInterceptor KeepSqliteOpen = new();
 
     // Id lists (Contains) travel as one parameter (a JSON array in SQLite, an array in PostgreSQL): the SQL then
     // stays the same whatever the list holds, so EF Core reuses it instead of generating it per request.

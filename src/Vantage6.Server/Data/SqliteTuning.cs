@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Vantage6.Server.Data;
 
@@ -62,17 +64,24 @@ internal sealed class SqliteConnectionSetupInterceptor(bool walDatabase) : DbCon
 }
 
 /// <summary>
-/// Keeps a context's SQLite connection open once EF Core has opened it. Every open of a
-/// Microsoft.Data.Sqlite connection registers EF Core's SQL functions with SQLite again, and the
-/// replaced callback handles are left to the finalizer; with one open per query that churn cost
-/// about a third of the CPU under load. The connection closes when its context is disposed or
-/// reset (an open SQLite connection holds no lock outside a transaction).
+/// Keeps a context's SQLite connection open once EF Core has opened it, also while the context waits in
+/// the pool: every close and re-open of a Microsoft.Data.Sqlite connection unregisters and registers EF
+/// Core's SQL functions again and leaves the replaced callback handles to the finalizer, which cost a
+/// sixth to a third of the CPU under load. The connection closes when the context itself is disposed
+/// (an open SQLite connection holds no lock outside a transaction).
 /// </summary>
-internal sealed class SqliteKeepOpenInterceptor : DbConnectionInterceptor
+#pragma warning disable EF1001 // the SQLite provider's connection type is internal API; this only narrows when it closes
+internal sealed class PooledSqliteRelationalConnection(
+    RelationalConnectionDependencies dependencies,
+    IRawSqlCommandBuilder rawSqlCommandBuilder,
+    IDiagnosticsLogger<DbLoggerCategory.Infrastructure> logger)
+    : Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal.SqliteRelationalConnection(dependencies, rawSqlCommandBuilder, logger)
 {
-    public override InterceptionResult ConnectionClosing(DbConnection connection, ConnectionEventData eventData, InterceptionResult result) =>
-        connection is SqliteConnection ? InterceptionResult.Suppress() : result;
+    protected override void CloseDbConnection() { }
 
-    public override ValueTask<InterceptionResult> ConnectionClosingAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result) =>
-        ValueTask.FromResult(ConnectionClosing(connection, eventData, result));
+    protected override Task CloseDbConnectionAsync() => Task.CompletedTask;
+
+    public static void Use(DbContextOptionsBuilder options) =>
+        options.ReplaceService<Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal.ISqliteRelationalConnection, PooledSqliteRelationalConnection>();
 }
+#pragma warning restore EF1001

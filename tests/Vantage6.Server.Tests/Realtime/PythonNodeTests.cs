@@ -26,7 +26,7 @@ public sealed class PythonNodeTests(LoopbackServer server) : IClassFixture<Loopb
         {
             var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(first == "SYNCED", $"python node did not sync: {first}");
-            Assert.Equal("online", await StatusAsync(nodeId));
+            await Wait.UntilAsync(async () => await StatusAsync(nodeId) == "online", "online after the python node synced");
 
             var taskId = (await server.PostAsync("/api/task", n.Researcher, FederatedFlowTests.TaskBody(n))).ExpectStatus(201).Json!["id"]!.GetValue<int>();
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -38,9 +38,11 @@ public sealed class PythonNodeTests(LoopbackServer server) : IClassFixture<Loopb
             var newTask = events.Single(e => e.GetProperty("event").GetString() == "new_task").GetProperty("args")[0];
             Assert.Equal(taskId, newTask.GetProperty("id").GetInt32());
 
-            // The report sent right after sync was stored while the node is connected.
-            var config = (await server.GetAsync($"/api/node/{nodeId}", n.Root)).Json!["config"]!.AsArray()
+            // The report sent right after sync is stored while the node is connected (handled asynchronously).
+            async Task<string[]> ConfigAsync() => (await server.GetAsync($"/api/node/{nodeId}", n.Root)).Json!["config"]!.AsArray()
                 .Select(c => $"{c!["key"]}={c["value"]}").Order().ToArray();
+            await Wait.UntilAsync(async () => (await ConfigAsync()).Length > 0, "the python node's configuration stored");
+            var config = await ConfigAsync();
             Assert.Equal(["allowed_algorithms=all", "database_labels=default", "db_type_default=csv", "encryption=false"], config);
 
             await process.StandardInput.WriteLineAsync("bye");
