@@ -59,7 +59,7 @@ public class AttachTests
             Assert.Fail($"vserver {arguments} did not end after Ctrl+C:\n{Text()}");
         }
         await reader;
-        Assert.Equal(0, process.ExitCode);
+        Assert.True(process.ExitCode == 0, $"vserver {arguments} ended with {process.ExitCode} after Ctrl+C:\n{Text()}");
         return Text();
 
         string Text() { lock (output) return output.ToString(); }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using Vantage6.Common.Configuration;
 
 namespace Vantage6.Common.Cli;
@@ -36,9 +37,14 @@ public static class CliHost
             foreach (var error in parse.Errors) Console.Error.WriteLine($"Error: {error.Message}");
             return 2;
         }
+        using var interrupt = new InterruptHandler();
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Our own Ctrl+C handling (below) replaces the library's: it is registered before any output, so a Ctrl+C
+            // right after the first line is never lost, and SIGTERM keeps the runtime's default (hosts stop cleanly).
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                interrupt.Token);
         }
         catch (Exception e) when (e is CliException or ConfigurationException or PromptAbortedException)
         {
@@ -50,6 +56,36 @@ public static class CliHost
             // Never a stack trace for the user: one line saying what failed.
             Out.Error($"{e.GetType().Name}: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// Ctrl+C cancels the command's token; a command that does not end within the grace period, or a second Ctrl+C,
+    /// ends the process with the shell's Ctrl+C exit code.
+    /// </summary>
+    private sealed class InterruptHandler : IDisposable
+    {
+        private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(10);
+        private const int InterruptedExitCode = 130;
+        private readonly CancellationTokenSource _source = new();
+        private readonly PosixSignalRegistration _registration;
+
+        public InterruptHandler() => _registration = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnInterrupt);
+
+        public CancellationToken Token => _source.Token;
+
+        private void OnInterrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (_source.IsCancellationRequested) Environment.Exit(InterruptedExitCode);
+            _source.Cancel();
+            _ = Task.Delay(GracePeriod).ContinueWith(_ => Environment.Exit(InterruptedExitCode), TaskScheduler.Default);
+        }
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            _source.Dispose();
         }
     }
 
