@@ -59,7 +59,11 @@ public static class RunApi
         }
         if (req.Str("node_id") is { Length: > 0 } && req.Int("node_id") is { } nodeId)
         {
-            var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == nodeId) ?? throw ApiException.BadRequest($"Node id={nodeId} does not exist!");
+            // A node polling its own runs: its organization and collaboration are known from its token.
+            var node = actor.IsNode && nodeId == actor.Id
+                ? new { actor.OrganizationId, CollaborationId = actor.NodeCollaborationId }
+                : await db.Nodes.AsNoTracking().Where(n => n.Id == nodeId).Select(n => new { n.OrganizationId, n.CollaborationId }).FirstOrDefaultAsync()
+                  ?? throw ApiException.BadRequest($"Node id={nodeId} does not exist!");
             if (!perm.CanForCollaboration(Operation.VIEW, node.CollaborationId)) throw ApiException.Unauthorized("You lack the permission to do that!");
             q = q.Where(r => r.OrganizationId == node.OrganizationId && tasks.Any(t => t.Id == r.TaskId && t.CollaborationId == node.CollaborationId));
             nodeOrganizationFilter = node.OrganizationId is not null;

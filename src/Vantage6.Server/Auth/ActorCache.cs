@@ -41,6 +41,7 @@ public sealed class ActorCache(IServiceScopeFactory scopes)
     {
         int? orgId;
         string? username = null;
+        int? nodeCollaborationId = null;
         HashSet<int> roleIds = [];
         IQueryable<int> ruleIds;
         switch (kind)
@@ -56,8 +57,11 @@ public sealed class ActorCache(IServiceScopeFactory scopes)
                     .Union(db.UserRules.Where(ur => ur.UserId == id).Select(ur => ur.RuleId));
                 break;
             case Callers.Node:
-                orgId = await db.Nodes.AsNoTracking().Where(n => n.Id == id).Select(n => n.OrganizationId).FirstOrDefaultAsync();
-                if (orgId is null && !await db.Nodes.AnyAsync(n => n.Id == id)) return null;
+                var node = await db.Nodes.AsNoTracking().Where(n => n.Id == id)
+                    .Select(n => new { n.OrganizationId, n.CollaborationId }).FirstOrDefaultAsync();
+                if (node is null) return null;
+                orgId = node.OrganizationId;
+                nodeCollaborationId = node.CollaborationId;
                 ruleIds = FixedRoleRules(db, RuleCatalogue.NodeRole);
                 break;
             default:
@@ -78,6 +82,7 @@ public sealed class ActorCache(IServiceScopeFactory scopes)
             OrganizationId = orgId,
             Username = username,
             Container = container,
+            NodeCollaborationId = nodeCollaborationId,
             Rules = rules.Where(r => r.Name is not null && r.Scope is not null && r.Operation is not null)
                 .Select(r => (r.Name!, r.Scope!.Value, r.Operation!.Value)).ToHashSet(),
             RoleIds = roleIds,

@@ -43,13 +43,14 @@ public static class Pagination
         }
         else
         {
-            // One row more than the page tells whether later pages exist; when none do (and this page is not
-            // past the end) the total follows from the rows, and the count query is not needed.
+            // The page and the total in one statement: the count is an uncorrelated subquery, which SQLite and
+            // PostgreSQL evaluate once. Only a page past the end (no rows to carry it) needs its own count.
             long skip = (long)(page - 1) * perPage;
-            rows = await query.Skip((int)Math.Min(skip, int.MaxValue)).Take(perPage + 1).ToListAsync(ctx.RequestAborted);
-            bool more = rows.Count > perPage;
-            if (more) rows.RemoveAt(rows.Count - 1);
-            total = !more && (rows.Count > 0 || page == 1) ? (int)skip + rows.Count : await query.CountAsync(ctx.RequestAborted);
+            var counted = await query.Skip((int)Math.Min(skip, int.MaxValue)).Take(perPage)
+                .Select(row => new CountedRow<T>(row, query.Count()))
+                .ToListAsync(ctx.RequestAborted);
+            rows = counted.ConvertAll(c => c.Row);
+            total = counted.Count > 0 ? counted[0].Total : page == 1 ? 0 : await query.CountAsync(ctx.RequestAborted);
         }
 
         var links = new Dictionary<string, string>();
@@ -67,6 +68,8 @@ public static class Pagination
         headers["access-control-expose-headers"] = "total-count, Link";
         return Results.Json(new { data = await mapPage(rows), links }, Json.Options);
     }
+
+    private sealed record CountedRow<T>(T Row, int Total);
 
     /// <summary>The UI asks for 9,999 rows to get "everything"; more than this is clamped.</summary>
     public const int MaxPerPage = 10_000;

@@ -255,7 +255,7 @@ public sealed class EngineSession
                     if (packet.Binary is { } bytes)
                         await ws.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None);
                     else
-                        await ws.SendAsync(EnginePayload.Utf8.GetBytes(packet.Encode()), WebSocketMessageType.Text, true, CancellationToken.None);
+                        await ws.SendAsync(packet.TextFrame ?? EnginePayload.Utf8.GetBytes(packet.Encode()), WebSocketMessageType.Text, true, CancellationToken.None);
                     if (packet.Type == EnginePacketType.Close)
                     {
                         lock (_gate) { State = EngineTransportState.Closed; _draining = false; }

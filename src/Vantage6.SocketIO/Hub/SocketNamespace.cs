@@ -68,7 +68,7 @@ public sealed class SocketNamespace
     /// <summary>Delivers a broadcast to the matching sockets of this instance, each once.</summary>
     internal void DeliverLocal(BroadcastMessage message)
     {
-        var packet = Engine.EnginePacket.Message(message.Packet);
+        var packet = Engine.EnginePacket.Message(message.Packet).WithTextFrame();
         IEnumerable<Socket> targets = message.Rooms.Count == 0
             ? _sockets.Values
             : message.Rooms.Count == 1
