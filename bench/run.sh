@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: a fresh server (Release build, new SQLite database) on 127.0.0.1, loaded by
 # bench/Vantage6.Bench. Usage: bench/run.sh [-c 1,8,32] [-t 10] [--endpoints abc]
-# Socket.IO: bench/run.sh sockets [-n 1000,5000] [-t 20] (bench/Vantage6.SocketBench starts its own server).
+# Socket.IO: bench/run.sh sockets [-n 1000,5000] [-t 20] [--settle 30] (bench/Vantage6.SocketBench starts its own server).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ "${1:-}" == "sockets" ]]; then

@@ -11,12 +11,15 @@ using Vantage6.SocketBench;
 // Socket.IO benchmark: a vantage6 server in a child process on 127.0.0.1 (fresh SQLite database), and
 // N node sockets from this process. For each level it prints the server's memory per connection and
 // the time from POST /task until every connected node of the collaboration has its new_task event.
-//   dotnet run --project bench/Vantage6.SocketBench -c Release -- -n 1000,5000 -t 20
+//   dotnet run --project bench/Vantage6.SocketBench -c Release -- -n 1000,5000 -t 20 [--settle 30]
 
 if (args.Length >= 3 && args[0] == "--serve") return await ServerChild.RunAsync(args[1], int.Parse(args[2]));
 
 var levels = Arg("-n", "1000,5000").Split(',').Select(int.Parse).ToArray();
 var tasks = int.Parse(Arg("-t", "20"));
+// Kestrel keeps the buffers of a connect burst in its pool and releases unused ones over the following
+// seconds; the settled columns are measured this long after the last task, all sockets still connected.
+var settleSeconds = int.Parse(Arg("--settle", "30"));
 int maxNodes = levels.Max();
 const string Secret = "socket-benchmark-secret-socket-benchmark";
 
@@ -52,8 +55,8 @@ try
     // Node ids follow the organizations they were created for (one node per organization, in order).
     var nodeIds = await NodeIdsAsync(http, api, root, collab, maxNodes);
 
-    Console.WriteLine($"{"sockets",7} {"connect s",9} {"ws before MB",11} {"ws after MB",11} {"heap before MB",14} {"heap after MB",13} {"KB/socket ws",12} {"KB/socket heap",14} {"tasks",5} {"fan-out p50 ms",14} {"p99 ms",7} {"max ms",7} {"POST p50 ms",11}");
-    Console.WriteLine(new string('-', 151));
+    Console.WriteLine($"{"sockets",7} {"connect s",9} {"ws before MB",11} {"ws after MB",11} {"heap before MB",14} {"heap after MB",13} {"KB/socket ws",12} {"KB/socket heap",14} {"tasks",5} {"fan-out p50 ms",14} {"p99 ms",7} {"max ms",7} {"POST p50 ms",11} {"ws settled MB",13} {"heap settled MB",15}");
+    Console.WriteLine(new string('-', 182));
     // Warm-up: JIT of the connect and fan-out paths, not measured.
     await RunLevelAsync(Math.Min(50, maxNodes), 3, print: false);
     foreach (var n in levels) await RunLevelAsync(n, tasks, print: true);
@@ -91,6 +94,12 @@ try
             lock (probe) latencies.Add(Stopwatch.GetElapsedTime(t0, probe.Last).TotalMilliseconds);
             await Task.Delay(100);
         }
+        var (wsSettled, heapSettled) = (wsAfter, heapAfter);
+        if (print && settleSeconds > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(settleSeconds));
+            (wsSettled, heapSettled) = await MemoryAsync();
+        }
         await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (cl, _) => await cl.DisposeAsync());
         if (!print) return;
         latencies.Sort();
@@ -98,7 +107,7 @@ try
         double Pct(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
         const double MB = 1024 * 1024;
         Console.WriteLine($"{n,7} {connectSeconds,9:F1} {wsBefore / MB,11:F1} {wsAfter / MB,11:F1} {heapBefore / MB,14:F1} {heapAfter / MB,13:F1} " +
-                          $"{(wsAfter - wsBefore) / 1024.0 / n,12:F1} {(heapAfter - heapBefore) / 1024.0 / n,14:F1} {taskCount,5} {Pct(0.5),14:F1} {Pct(0.99),7:F1} {latencies[^1],7:F1} {posts[posts.Count / 2],11:F1}");
+                          $"{(wsAfter - wsBefore) / 1024.0 / n,12:F1} {(heapAfter - heapBefore) / 1024.0 / n,14:F1} {taskCount,5} {Pct(0.5),14:F1} {Pct(0.99),7:F1} {latencies[^1],7:F1} {posts[posts.Count / 2],11:F1} {wsSettled / MB,13:F1} {heapSettled / MB,15:F1}");
     }
 
     async Task<(long WorkingSet, long Heap)> MemoryAsync()
