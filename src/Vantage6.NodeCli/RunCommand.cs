@@ -21,14 +21,14 @@ internal static class RunCommand
         var command = new Command("run", "Run a node in this process (used by 'vnode start')") { Hidden = true };
         command.Options.Add(instance);
         command.Options.Add(config);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, ct) =>
         {
             var node = NodeInstance.FromKey(result.GetValue(instance)!) ?? throw new CliException("Invalid --instance");
             NativeProcess.Detach();
             await using var console = new StreamWriter(new FileStream(node.ConsoleFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
             Console.SetOut(console);
             Console.SetError(console);
-            try { return await RunAsync(node, result.GetValue(config)!); }
+            try { return await RunAsync(node, result.GetValue(config)!, ct); }
             catch (Exception e)
             {
                 var text = e is CliException or ConfigurationException or NodeStartException ? e.Message : $"{e.GetType().Name}: {e.Message}";
@@ -39,7 +39,8 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(NodeInstance instance, string file)
+    /// <param name="interrupted">cancelled on Ctrl+C (the command host handles SIGINT for every command)</param>
+    private static async Task<int> RunAsync(NodeInstance instance, string file, CancellationToken interrupted)
     {
         var config = instance.Load(file);
         // Log pumps and process waits of concurrent algorithms must not wait for thread-pool growth.
@@ -47,9 +48,9 @@ internal static class RunCommand
         Directory.CreateDirectory(config.DataDirectory);
         Directory.CreateDirectory(config.LogDirectory);
         var log = new NodeLog(Path.Combine(config.LogDirectory, $"node_{instance.ScopeName}.log"), console: false, level: config.LogLevel);
-        using var stop = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupted);
+        // 'vnode stop' sends SIGTERM: stop the node cleanly (kill its algorithms) instead of the runtime's default exit.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         log.Info($"Starting node {instance.Name} (pid {Environment.ProcessId}), version {NodeVersion.Current}, runtime '{config.Runtime}'");
         await using var channel = new SocketTaskChannel(config.HostBase, log);
         await using var node = new VantageNode(config, log, channel: channel);
