@@ -73,6 +73,15 @@ public static class TaskApi
                 throw ApiException.Unauthorized(
                     $"You cannot view the results of all tasks, as you are allowed to view tasks with scope {maxScope.Word()} but you can only view results with scope {runScope?.Word() ?? "None"}");
         }
+        async Task<List<object>> Render(List<TaskEntity> rows)
+        {
+            var context = await TaskViews.Context.LoadAsync(db, rows.ConvertAll(t => t.Id), rows, RunRowsFor(includeRuns, includeResults), nodes: includeRuns);
+            return rows.ConvertAll(t => (object)TaskViews.Task(t, context, paths, includeRuns, includeResults));
+        }
+        // The plain page (the UI's task list): no filter, default order; read with plain SQL.
+        if (Pagination.OnlyPaging(req, "include") && ScopeCondition(actor, maxScope) is { } visible)
+            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, "task", TaskRows.TaskColumns,
+                visible, TaskRows.ReadTask, TaskRows.TaskColumnCount, page.Skip, page.PerPage, ctx.RequestAborted), Render);
         void RequireCol(int? collaborationId, string message)
         {
             if (!perm.CanForCollaboration(Operation.VIEW, collaborationId)) throw ApiException.Unauthorized(message);
@@ -140,12 +149,22 @@ public static class TaskApi
         }
         if (req.Str("status") is { } status) q = WithStatus(db, q, status);
 
-        return await Pagination.PageAsync(ctx, db, q, async rows =>
-        {
-            var context = await TaskViews.Context.LoadAsync(db, rows.Select(t => t.Id).ToList(), rows, runDetails: includeRuns);
-            return rows.Select(t => (object)TaskViews.Task(t, context, paths, includeRuns, includeResults)).ToList();
-        }, "Task", newestFirst: true);
+        return await Pagination.PageAsync(ctx, db, q, Render, "Task", newestFirst: true);
     }
+
+    /// <summary>The tasks a scope shows, as SQL on the task table (null: not expressible, use the query path).</summary>
+    private static string? ScopeCondition(Actor actor, Scope scope) => scope switch
+    {
+        Scope.GLOBAL => "1 = 1",
+        Scope.COLLABORATION => $"collaboration_id IN ({RowReader.IdList(actor.OrganizationCollaborations)})",
+        Scope.ORGANIZATION when actor.OrganizationId is { } org => FormattableString.Invariant($"init_org_id = {org}"),
+        Scope.OWN when actor.IsUser => FormattableString.Invariant($"init_user_id = {actor.Id}"),
+        _ => null,
+    };
+
+    /// <summary>A task shows its status from its runs; whole run rows only when runs or results are rendered.</summary>
+    private static TaskViews.Context.RunRows RunRowsFor(bool includeRuns, bool includeResults) =>
+        includeRuns || includeResults ? TaskViews.Context.RunRows.Full : TaskViews.Context.RunRows.StatusOnly;
 
     /// <summary>The derived status as a query, so filtering happens before paging.</summary>
     private static IQueryable<TaskEntity> WithStatus(V6DbContext db, IQueryable<TaskEntity> q, string status)
@@ -183,7 +202,7 @@ public static class TaskApi
             !(actor.IsUser && actor.Has(Resource, Scope.OWN, Operation.VIEW) && task.InitUserId == actor.Id))
             throw ApiException.Unauthorized("You lack the permission to view results for this task!");
         bool includeRuns = Includes(ctx, "runs");
-        var context = await TaskViews.Context.LoadAsync(db, [id], [task], runDetails: includeRuns);
+        var context = await TaskViews.Context.LoadAsync(db, [id], [task], RunRowsFor(includeRuns, includeResults), nodes: includeRuns);
         return Results.Json(TaskViews.Task(task, context, paths, includeRuns, includeResults));
     }
 
@@ -310,7 +329,7 @@ public static class TaskApi
             await tx.CommitAsync();
         }
         events.Publish(new ServerEvent("new_task", new JsonObject { ["id"] = task.Id, ["parent_id"] = task.ParentId }, Rooms.Collaboration(collabId)));
-        var context = await TaskViews.Context.LoadAsync(db, [task.Id], [task], runDetails: false);
+        var context = await TaskViews.Context.LoadAsync(db, [task.Id], [task], TaskViews.Context.RunRows.StatusOnly, nodes: false);
         return Results.Json(TaskViews.Task(task, context, paths), statusCode: 201);
     }
 

@@ -33,41 +33,41 @@ public static class TaskViews
         public required IReadOnlyList<Node> Nodes { get; init; }
         public required IReadOnlyDictionary<int, TaskEntity> Tasks { get; init; }
 
-        // These run for every task or run listing.
-        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<Run>>> RunsOfTasks = new(() =>
-            EF.CompileAsyncQuery<V6DbContext, int[], Run>((db, ids) =>
-                db.Runs.AsNoTracking().Where(r => r.TaskId != null && ids.Contains(r.TaskId.Value)).OrderBy(r => r.Id)));
-        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<TaskEntity>>> TasksById = new(() =>
-            EF.CompileAsyncQuery<V6DbContext, int[], TaskEntity>((db, ids) => db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id))));
-        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<TaskDatabase>>> DatabasesOfTasks = new(() =>
-            EF.CompileAsyncQuery<V6DbContext, int[], TaskDatabase>((db, ids) =>
-                db.TaskDatabases.AsNoTracking().Where(d => d.TaskId != null && ids.Contains(d.TaskId.Value)).OrderBy(d => d.Id)));
-        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<AlgorithmPort>>> PortsOfRuns = new(() =>
-            EF.CompileAsyncQuery<V6DbContext, int[], AlgorithmPort>((db, ids) =>
-                db.AlgorithmPorts.AsNoTracking().Where(p => p.RunId != null && ids.Contains(p.RunId.Value)).OrderBy(p => p.Id)));
-        // Non-null ids against a non-null column: a list that may hold null makes EF Core generate the SQL per call.
-        private static readonly CompiledQuery<Func<V6DbContext, int[], IAsyncEnumerable<Node>>> NodesOfCollaborations = new(() =>
-            EF.CompileAsyncQuery<V6DbContext, int[], Node>((db, ids) =>
-                db.Nodes.AsNoTracking().Where(n => n.CollaborationId != null && ids.Contains(n.CollaborationId.Value))));
+        /// <summary>Which run rows to load: none, only what the task status needs, or whole rows (for runs and results).</summary>
+        public enum RunRows { None, StatusOnly, Full }
 
         /// <param name="tasks">the tasks when the caller already has them (saves a query)</param>
-        /// <param name="runDetails">whether runs will be rendered (their ports and nodes are then loaded)</param>
+        /// <param name="runs">which runs of these tasks to load</param>
+        /// <param name="databases">whether the tasks' databases will be rendered</param>
+        /// <param name="portRunIds">runs whose ports will be rendered (default: the loaded runs when they are full)</param>
+        /// <param name="nodes">whether runs will be rendered with their node</param>
         public static async Task<Context> LoadAsync(V6DbContext db, IReadOnlyCollection<int> taskIds, IEnumerable<TaskEntity>? tasks = null,
-            bool runDetails = true)
+            RunRows runs = RunRows.Full, bool databases = true, IReadOnlyCollection<int>? portRunIds = null, bool nodes = true)
         {
-            var ids = taskIds.Distinct().ToArray();
-            var runs = await RunsOfTasks.For(db)(db, ids).ToListAsync();
-            var byId = tasks?.ToDictionary(t => t.Id) ?? await TasksById.For(db)(db, ids).ToDictionaryAsync(t => t.Id);
-            var runIds = runs.Select(r => r.Id).ToArray();
-            var collabIds = byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value).Distinct().ToArray();
+            var ids = RowReader.IdList(taskIds);
+            var runRows = runs == RunRows.None ? [] : await RowReader.ListAsync(db,
+                $"SELECT {(runs == RunRows.Full ? TaskRows.RunColumns : TaskRows.RunStatusColumns)} FROM run WHERE task_id IN ({ids}) ORDER BY id",
+                r => TaskRows.ReadRun(r, runs == RunRows.Full));
+            var byId = tasks?.ToDictionary(t => t.Id) ?? (await RowReader.ListAsync(db,
+                $"SELECT {TaskRows.TaskColumns} FROM task WHERE id IN ({ids})", TaskRows.ReadTask)).ToDictionary(t => t.Id);
+            var ports = portRunIds ?? (runs == RunRows.Full ? runRows.ConvertAll(r => r.Id) : []);
+            var collabIds = byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value).ToList();
             return new Context
             {
-                Runs = runs.ToLookup(r => r.TaskId),
-                Databases = (await DatabasesOfTasks.For(db)(db, ids).ToListAsync()).ToLookup(d => d.TaskId),
-                Ports = runDetails && runIds.Length > 0
-                    ? (await PortsOfRuns.For(db)(db, runIds).ToListAsync()).ToLookup(p => p.RunId)
-                    : Array.Empty<AlgorithmPort>().ToLookup(p => p.RunId),
-                Nodes = runDetails && collabIds.Length > 0 ? await NodesOfCollaborations.For(db)(db, collabIds).ToListAsync() : [],
+                Runs = runRows.ToLookup(r => r.TaskId),
+                Databases = (databases ? await RowReader.ListAsync(db,
+                        $"SELECT id, task_id, {Schema.Quote("database")}, parameters FROM taskdatabase WHERE task_id IN ({ids}) ORDER BY id",
+                        r => new TaskDatabase { Id = r.GetInt32(0), TaskId = r.Int(1), Database = r.Text(2), Parameters = r.Text(3) })
+                    : []).ToLookup(d => d.TaskId),
+                Ports = (ports.Count > 0 ? await RowReader.ListAsync(db,
+                        $"SELECT id, port, run_id, label FROM algorithmport WHERE run_id IN ({RowReader.IdList(ports)}) ORDER BY id",
+                        r => new AlgorithmPort { Id = r.GetInt32(0), Port = r.Int(1), RunId = r.Int(2), Label = r.Text(3) })
+                    : []).ToLookup(p => p.RunId),
+                Nodes = nodes && collabIds.Count > 0 ? await RowReader.ListAsync(db,
+                    "SELECT n.id, n.name, a.ip, a.status, n.organization_id, n.collaboration_id FROM node n JOIN authenticatable a ON a.id = n.id " +
+                    $"WHERE n.collaboration_id IN ({RowReader.IdList(collabIds)})",
+                    r => new Node { Id = r.GetInt32(0), Name = r.Text(1), Ip = r.Text(2), Status = r.Text(3), OrganizationId = r.Int(4), CollaborationId = r.Int(5) })
+                    : [],
                 Tasks = byId,
             };
         }

@@ -22,43 +22,46 @@ public static class Pagination
     public static async Task<IResult> PageAsync<T>(HttpContext ctx, DbContext db, IQueryable<T> query, Func<List<T>, Task<List<object>>> mapPage,
         string modelName, bool allowNoPagination = false, bool newestFirst = false) where T : class
     {
-        var q = ctx.Request.Query;
-
-        bool all = allowNoPagination && q["no_pagination"].FirstOrDefault() == "1";
-        // Bad paging input is the caller's mistake: 400 (the reference answers 500).
-        int page = ParseInt(q["page"].FirstOrDefault(), 1, "page");
-        int perPage = ParseInt(q["per_page"].FirstOrDefault(), 10, "per_page");
-        if (page < 1) throw ApiException.BadRequest("page needs to be >= 1");
-        if (perPage < 1) throw ApiException.BadRequest("per_page needs to be >= 1");
-        perPage = Math.Min(perPage, MaxPerPage); // the links show the page size really used
-
-        query = ApplySort(db, query, q["sort"].FirstOrDefault(), modelName, newestFirst);
+        var request = PageRequest.Parse(ctx, allowNoPagination);
+        query = ApplySort(db, query, request.Sort, modelName, newestFirst);
         int total;
         List<T> rows;
-        if (all)
+        if (request.All)
         {
             rows = await query.ToListAsync(ctx.RequestAborted);
             total = rows.Count;
-            perPage = Math.Max(total, 1);
         }
         else
         {
             // The page and the total in one statement: the count is an uncorrelated subquery, which SQLite and
             // PostgreSQL evaluate once. Only a page past the end (no rows to carry it) needs its own count.
-            long skip = (long)(page - 1) * perPage;
-            var counted = await query.Skip((int)Math.Min(skip, int.MaxValue)).Take(perPage)
+            var counted = await query.Skip(request.SkipInt).Take(request.PerPage)
                 .Select(row => new CountedRow<T>(row, query.Count()))
                 .ToListAsync(ctx.RequestAborted);
             rows = counted.ConvertAll(c => c.Row);
-            total = counted.Count > 0 ? counted[0].Total : page == 1 ? 0 : await query.CountAsync(ctx.RequestAborted);
+            total = counted.Count > 0 ? counted[0].Total : request.Page == 1 ? 0 : await query.CountAsync(ctx.RequestAborted);
         }
+        return Respond(ctx, request, await mapPage(rows), total);
+    }
 
+    /// <summary>A page whose rows and total the caller fetches itself (<see cref="PageRequest.Sort"/> must be unset).</summary>
+    public static async Task<IResult> PageAsync<T>(HttpContext ctx, PageRequest request, Func<PageRequest, Task<(List<T> Rows, int Total)>> fetch,
+        Func<List<T>, Task<List<object>>> mapPage)
+    {
+        var (rows, total) = await fetch(request);
+        return Respond(ctx, request, await mapPage(rows), total);
+    }
+
+    /// <summary>The envelope: <c>data</c>, <c>links</c> and the <c>total-count</c>/<c>Link</c> headers.</summary>
+    private static IResult Respond(HttpContext ctx, PageRequest request, List<object> data, int total)
+    {
+        int page = request.Page, perPage = request.All ? Math.Max(total, 1) : request.PerPage;
         var links = new Dictionary<string, string>();
         string Url(int p) => BuildUrl(ctx, p, perPage);
         links["first"] = Url(1);
         if (page > 1) links["previous"] = Url(page - 1);
         links["self"] = Url(page);
-        if ((long)(page - 1) * perPage + rows.Count < total) links["next"] = Url(page + 1);
+        if ((long)(page - 1) * perPage + data.Count < total) links["next"] = Url(page + 1);
         int last = (int)Math.Ceiling(total / (double)perPage);
         if (last >= 1) links["last"] = Url(last);
 
@@ -66,7 +69,36 @@ public static class Pagination
         headers["total-count"] = total.ToString(CultureInfo.InvariantCulture);
         headers["Link"] = string.Join(",", links.Select(kv => $"<{kv.Value}>; rel={kv.Key}"));
         headers["access-control-expose-headers"] = "total-count, Link";
-        return Results.Json(new { data = await mapPage(rows), links }, Json.Options);
+        return Results.Json(new { data, links }, Json.Options);
+    }
+
+    /// <summary>What a list request asks for: page, page size, sort, or everything.</summary>
+    public sealed record PageRequest(int Page, int PerPage, bool All, string? Sort)
+    {
+        public long Skip => (long)(Page - 1) * PerPage;
+        public int SkipInt => (int)Math.Min(Skip, int.MaxValue);
+
+        public static PageRequest Parse(HttpContext ctx, bool allowNoPagination = false)
+        {
+            var q = ctx.Request.Query;
+            bool all = allowNoPagination && q["no_pagination"].FirstOrDefault() == "1";
+            // Bad paging input is the caller's mistake: 400 (the reference answers 500).
+            int page = ParseInt(q["page"].FirstOrDefault(), 1, "page");
+            int perPage = ParseInt(q["per_page"].FirstOrDefault(), 10, "per_page");
+            if (page < 1) throw ApiException.BadRequest("page needs to be >= 1");
+            if (perPage < 1) throw ApiException.BadRequest("per_page needs to be >= 1");
+            var sort = q["sort"].FirstOrDefault();
+            // the links show the page size really used
+            return new PageRequest(page, Math.Min(perPage, MaxPerPage), all, string.IsNullOrWhiteSpace(sort) ? null : sort);
+        }
+    }
+
+    /// <summary>True when the query string holds nothing but paging and the given keys (a plain page, no filter, no sort).</summary>
+    public static bool OnlyPaging(HttpRequest request, params string[] allowed)
+    {
+        foreach (var key in request.Query.Keys)
+            if (key is not ("page" or "per_page") && !allowed.Contains(key)) return false;
+        return true;
     }
 
     private sealed record CountedRow<T>(T Row, int Total);
