@@ -251,8 +251,7 @@ public static class TaskApi
 
         int? collabId = body.Int("collaboration_id");
         var collaboration = collabId is null ? null
-            : await db.Collaborations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == collabId)
-              ?? throw ApiException.NotFound($"Collaboration id={collabId} not found!");
+            : await FindCollaborationAsync(db, collabId.Value) ?? throw ApiException.NotFound($"Collaboration id={collabId} not found!");
         Study? study = null;
         if (body.Int("study_id") is { } studyId)
         {
@@ -260,10 +259,11 @@ public static class TaskApi
             if (collabId is not null && study.CollaborationId != collabId)
                 throw ApiException.BadRequest($"The study id={studyId} does not belong to collaboration id={collabId}");
             collabId = study.CollaborationId;
-            collaboration ??= await db.Collaborations.AsNoTracking().FirstAsync(c => c.Id == collabId);
+            collaboration ??= collabId is null ? null : await FindCollaborationAsync(db, collabId.Value);
         }
+        if (collaboration is null) throw ApiException.NotFound($"Collaboration id={collabId} not found!");
         var orgIds = targets.Select(t => t.Id).ToList();
-        var members = await db.Members.AsNoTracking().Where(m => m.CollaborationId == collabId).Select(m => m.OrganizationId).ToListAsync();
+        var members = await RowReader.ListAsync(db, $"SELECT organization_id FROM {Schema.Quote("Member")} WHERE collaboration_id = {collabId}", r => r.Int(0));
         if (orgIds.Any(o => !members.Contains(o)))
             throw ApiException.BadRequest("At least one of the supplied organizations in not within the collaboration.");
         if (study is not null)
@@ -272,7 +272,9 @@ public static class TaskApi
             if (orgIds.Any(o => !studyMembers.Contains(o)))
                 throw ApiException.BadRequest("At least one of the supplied organizations in not within the specified study.");
         }
-        var nodes = await db.Nodes.AsNoTracking().Where(n => n.CollaborationId == collabId && n.OrganizationId != null && orgIds.Contains(n.OrganizationId.Value)).ToListAsync();
+        var nodes = await RowReader.ListAsync(db,
+            $"SELECT id, organization_id FROM node WHERE collaboration_id = {collabId} AND organization_id IN ({RowReader.IdList(orgIds)})",
+            r => new Node { Id = r.GetInt32(0), OrganizationId = r.Int(1) });
         var missing = orgIds.Where(o => nodes.All(n => n.OrganizationId != o)).Distinct().ToList();
         if (missing.Count > 0)
             throw ApiException.BadRequest($"Cannot create this task because there are no nodes registered for the following organization(s): {string.Join(", ", missing)}.");
@@ -306,31 +308,36 @@ public static class TaskApi
             storeId = parent.AlgorithmStoreId;
         }
         if (blobs.Enabled) CheckBlobInputs(targets);
-        else CheckInputs(targets, collaboration!.Encrypted ?? true);
+        else CheckInputs(targets, collaboration.Encrypted ?? true);
 
         var now = DateTime.UtcNow;
         var task = new TaskEntity
         {
             Name = body.String("name") ?? "", Description = body.String("description") ?? "", Image = image,
             CollaborationId = collabId, StudyId = study?.Id, InitOrgId = initOrg, AlgorithmStoreId = storeId, CreatedAt = now,
-            ParentId = parent?.Id, InitUserId = parent is null ? actor.Id : parent.InitUserId,
+            ParentId = parent?.Id, InitUserId = parent is null ? actor.Id : parent.InitUserId, JobId = parent?.JobId,
         };
-        await using (var tx = await db.Database.BeginTransactionAsync())
-        {
-            task.JobId = parent?.JobId ?? await JobIds.NextAsync(db);
-            db.Tasks.Add(task);
-            await db.SaveChangesAsync();
-            db.TaskDatabases.AddRange(databases.Select(d => new TaskDatabase { TaskId = task.Id, Database = d.Label, Parameters = d.Parameters }));
-            db.Runs.AddRange(targets.Select(t => new Run
-            {
-                TaskId = task.Id, OrganizationId = t.Id, Input = t.Input, Status = RunStatus.Pending, AssignedAt = now, BlobStorageUsed = blobs.Enabled,
-            }));
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-        }
+        await TaskWriter.InsertAsync(db, task, databases.ConvertAll(d => new TaskWriter.NewDatabase(d.Label, d.Parameters)),
+            targets.ConvertAll(t => new TaskWriter.NewRun(t.Id, t.Input)), blobs.Enabled);
         events.Publish(new ServerEvent("new_task", new JsonObject { ["id"] = task.Id, ["parent_id"] = task.ParentId }, Rooms.Collaboration(collabId)));
-        var context = await TaskViews.Context.LoadAsync(db, [task.Id], [task], TaskViews.Context.RunRows.StatusOnly, nodes: false);
+        // The response needs only what was just written: the runs' status (all pending) and the databases.
+        var context = new TaskViews.Context
+        {
+            Runs = targets.ToLookup(_ => (int?)task.Id, _ => new Run { TaskId = task.Id, Status = RunStatus.Pending }),
+            Databases = databases.ToLookup(_ => (int?)task.Id, d => new TaskDatabase { TaskId = task.Id, Database = d.Label, Parameters = d.Parameters }),
+            Ports = Array.Empty<AlgorithmPort>().ToLookup(p => p.RunId),
+            Nodes = [],
+            Tasks = new Dictionary<int, TaskEntity> { [task.Id] = task },
+        };
         return Results.Json(TaskViews.Task(task, context, paths), statusCode: 201);
+    }
+
+    /// <summary>The collaboration's encryption flag, or null when it does not exist.</summary>
+    private static async Task<Collaboration?> FindCollaborationAsync(V6DbContext db, int id)
+    {
+        var rows = await RowReader.ListAsync(db, $"SELECT id, encrypted FROM collaboration WHERE id = {id}",
+            r => new Collaboration { Id = r.GetInt32(0), Encrypted = r.Bool(1) });
+        return rows.Count == 0 ? null : rows[0];
     }
 
     private sealed record Target(int Id, string? Input);
@@ -384,8 +391,10 @@ public static class TaskApi
     private static async Task CheckNodePoliciesAsync(V6DbContext db, Actor actor, List<Node> nodes)
     {
         var ids = nodes.Select(n => n.Id).ToList();
-        var rows = await db.NodeConfigs.AsNoTracking()
-            .Where(c => c.NodeId != null && ids.Contains(c.NodeId.Value) && (c.Key == "allowed_users" || c.Key == "allowed_orgs")).ToListAsync();
+        var rows = await RowReader.ListAsync(db,
+            $"SELECT node_id, {Schema.Quote("key")}, value FROM nodeconfig WHERE node_id IN ({RowReader.IdList(ids)}) " +
+            $"AND {Schema.Quote("key")} IN ('allowed_users', 'allowed_orgs')",
+            r => new NodeConfig { NodeId = r.Int(0), Key = r.Text(1), Value = r.Text(2) });
         if (rows.Count == 0) return;
         var orgName = await db.Organizations.AsNoTracking().Where(o => o.Id == actor.OrganizationId).Select(o => o.Name).FirstOrDefaultAsync();
         foreach (var group in rows.GroupBy(r => r.NodeId))
@@ -441,17 +450,5 @@ public static class TaskApi
         catch (FormatException) { return false; }
         catch (DecoderFallbackException) { return false; }
         catch (ArgumentException) { return false; }
-    }
-}
-
-/// <summary>Allocates job ids atomically (the reference's max+1 races under concurrent creation).</summary>
-internal static class JobIds
-{
-    /// <summary>Call inside a transaction: SQLite transactions here are immediate (one writer); PostgreSQL takes an advisory lock.</summary>
-    public static async Task<int> NextAsync(V6DbContext db)
-    {
-        if (!db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(6006)");
-        var max = await db.Tasks.MaxAsync(t => t.JobId);
-        return max is null or 0 ? 1 : max.Value + 1;
     }
 }

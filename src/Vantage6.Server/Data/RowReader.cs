@@ -13,14 +13,17 @@ namespace Vantage6.Server.Data;
 internal static class RowReader
 {
     /// <summary>Runs <paramref name="sql"/> on the context's connection (and transaction) and maps each row.</summary>
-    public static async Task<List<T>> ListAsync<T>(V6DbContext db, string sql, Func<DbDataReader, T> map, CancellationToken ct = default)
+    public static Task<List<T>> ListAsync<T>(V6DbContext db, string sql, Func<DbDataReader, T> map, CancellationToken ct = default) =>
+        ListAsync(db, sql, [], map, ct);
+
+    /// <summary>As above, with values bound to <c>@p0</c>, <c>@p1</c>, … in order (null binds SQL NULL).</summary>
+    public static async Task<List<T>> ListAsync<T>(V6DbContext db, string sql, IReadOnlyList<object?> parameters, Func<DbDataReader, T> map,
+        CancellationToken ct = default)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            await using var command = Command(db, sql, parameters);
             await using var reader = await command.ExecuteReaderAsync(ct);
             var rows = new List<T>();
             while (await reader.ReadAsync(ct)) rows.Add(map(reader));
@@ -31,6 +34,42 @@ internal static class RowReader
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>Runs a statement that returns no rows; parameters as for <see cref="ListAsync{T}(V6DbContext, string, IReadOnlyList{object?}, Func{DbDataReader, T}, CancellationToken)"/>.</summary>
+    public static async Task<int> ExecuteAsync(V6DbContext db, string sql, IReadOnlyList<object?> parameters, CancellationToken ct = default)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = Command(db, sql, parameters);
+            return await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static DbCommand Command(V6DbContext db, string sql, IReadOnlyList<object?> parameters)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+            parameter.Value = parameters[i] ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    /// <summary>A datetime as the column stores it: the reference's text form in SQLite, a naive UTC timestamp in PostgreSQL.</summary>
+    public static object DateValue(V6DbContext db, DateTime utc) =>
+        db.Database.IsSqlite()
+            ? utc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)
+            : DateTime.SpecifyKind(utc.ToUniversalTime(), DateTimeKind.Unspecified);
 
     /// <summary>An id list for <c>IN (…)</c>: integers only, so inlining them is safe; never empty.</summary>
     public static string IdList(IEnumerable<int> ids)
