@@ -60,6 +60,7 @@ public static class ServerHost
                 PooledSqliteRelationalConnection.Use(o);
             }
         });
+        builder.Services.AddSingleton(new CountCache(database.Kind == DatabaseKind.Sqlite ? database.ConnectionString : null));
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<ActorCache>();
         builder.Services.AddSingleton<LastSeenTracker>();

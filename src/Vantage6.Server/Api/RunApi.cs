@@ -27,22 +27,22 @@ public static class RunApi
 
     public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/run", (HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths) => List(ctx, actor, db, paths, results: false)).For(Callers.All);
+        api.MapGet("/run", (HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, CountCache counts) => List(ctx, actor, db, paths, counts, results: false)).For(Callers.All);
         api.MapGet("/run/{id:int:min(0)}", (int id, HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths) =>
             Get(id, ctx, actor, db, paths, results: false)).For(Callers.All);
         api.MapMethods("/run/{id:int:min(0)}", ["PATCH"], Patch).For(Callers.Node);
-        api.MapGet("/result", (HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths) => List(ctx, actor, db, paths, results: true)).For(Callers.All);
+        api.MapGet("/result", (HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, CountCache counts) => List(ctx, actor, db, paths, counts, results: true)).For(Callers.All);
         api.MapGet("/result/{id:int:min(0)}", (int id, HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths) =>
             Get(id, ctx, actor, db, paths, results: true)).For(Callers.All);
         return api;
     }
 
-    private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, bool results)
+    private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, CountCache counts, bool results)
     {
         var perm = actor.On(Resource);
         var req = ctx.Request;
         if (OwnRunsCondition(req, actor, perm) is { } own)
-            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, "run", TaskRows.RunColumns, own,
+            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, counts, "run", TaskRows.RunColumns, own,
                 r => TaskRows.ReadRun(r, full: true), TaskRows.RunColumnCount, page.Skip, page.PerPage, ctx.RequestAborted), rows => Render(rows, ctx, db, paths, results));
         IQueryable<Run> q = db.Runs.AsNoTracking();
         var tasks = db.Tasks;

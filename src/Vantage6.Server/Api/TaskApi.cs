@@ -46,25 +46,12 @@ public static class TaskApi
         actor.On(resource).AllowedForOrg(Operation.VIEW, t.InitOrgId)
         || (actor.IsUser && actor.Has(resource, Scope.OWN, Operation.VIEW) && t.InitUserId == actor.Id);
 
-    private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths)
+    private static async Task<IResult> List(HttpContext ctx, Actor actor, V6DbContext db, ApiPaths paths, CountCache counts)
     {
         var perm = actor.On(Resource);
         var req = ctx.Request;
-        IQueryable<TaskEntity> q = db.Tasks.AsNoTracking();
         var maxScope = perm.MaxScope(Operation.VIEW) ?? throw ApiException.Unauthorized("You lack the permission to do that!");
-        var orgId = actor.OrganizationId;
-        switch (maxScope)
-        {
-            case Scope.COLLABORATION:
-                var collabs = actor.OrganizationCollaborations.ToList();
-                q = q.Where(t => t.CollaborationId != null && collabs.Contains(t.CollaborationId.Value));
-                break;
-            case Scope.ORGANIZATION: q = q.Where(t => t.InitOrgId == orgId); break;
-            case Scope.OWN:
-                if (!actor.IsUser) throw ApiException.Unauthorized("You lack the permission to do that!");
-                q = q.Where(t => t.InitUserId == actor.Id);
-                break;
-        }
+        if (maxScope == Scope.OWN && !actor.IsUser) throw ApiException.Unauthorized("You lack the permission to do that!");
         bool includeResults = Includes(ctx, "results"), includeRuns = Includes(ctx, "runs");
         if (includeResults)
         {
@@ -80,8 +67,20 @@ public static class TaskApi
         }
         // The plain page (the UI's task list): no filter, default order; read with plain SQL.
         if (Pagination.OnlyPaging(req, "include") && ScopeCondition(actor, maxScope) is { } visible)
-            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, "task", TaskRows.TaskColumns,
+            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, counts, "task", TaskRows.TaskColumns,
                 visible, TaskRows.ReadTask, TaskRows.TaskColumnCount, page.Skip, page.PerPage, ctx.RequestAborted), Render);
+
+        IQueryable<TaskEntity> q = db.Tasks.AsNoTracking();
+        var orgId = actor.OrganizationId;
+        switch (maxScope)
+        {
+            case Scope.COLLABORATION:
+                var collabs = actor.OrganizationCollaborations.ToList();
+                q = q.Where(t => t.CollaborationId != null && collabs.Contains(t.CollaborationId.Value));
+                break;
+            case Scope.ORGANIZATION: q = q.Where(t => t.InitOrgId == orgId); break;
+            case Scope.OWN: q = q.Where(t => t.InitUserId == actor.Id); break;
+        }
         void RequireCol(int? collaborationId, string message)
         {
             if (!perm.CanForCollaboration(Operation.VIEW, collaborationId)) throw ApiException.Unauthorized(message);

@@ -12,12 +12,24 @@ public static class TaskViews
     /// <summary>Derived task status (model-and-permissions §1.10).</summary>
     public static string Status(IEnumerable<string?> runStatuses)
     {
-        var statuses = runStatuses.ToList();
-        var failed = statuses.Where(RunStatus.IsFailure).Distinct().ToList();
-        if (failed.Count > 0) return failed.Count == 1 ? failed[0] ?? RunStatus.Failed : RunStatus.Failed;
-        if (statuses.Contains(RunStatus.Active)) return RunStatus.Active;
-        if (statuses.Contains(RunStatus.Initializing)) return RunStatus.Initializing;
-        if (statuses.Contains(RunStatus.Pending)) return RunStatus.Pending;
+        // One pass without LINQ: this runs for every task of every page.
+        string? failure = null;
+        bool severalFailures = false, active = false, initializing = false, pending = false;
+        foreach (var status in runStatuses)
+        {
+            if (RunStatus.IsFailure(status))
+            {
+                if (failure is null) failure = status ?? RunStatus.Failed;
+                else if (failure != (status ?? RunStatus.Failed)) severalFailures = true;
+            }
+            else if (status == RunStatus.Active) active = true;
+            else if (status == RunStatus.Initializing) initializing = true;
+            else if (status == RunStatus.Pending) pending = true;
+        }
+        if (failure is not null) return severalFailures ? RunStatus.Failed : failure;
+        if (active) return RunStatus.Active;
+        if (initializing) return RunStatus.Initializing;
+        if (pending) return RunStatus.Pending;
         return RunStatus.Completed;
     }
 
@@ -78,7 +90,7 @@ public static class TaskViews
     {
         var runs = ctx.Runs[t.Id].ToList();
         var status = Status(runs.Select(r => r.Status));
-        var view = new Dictionary<string, object?>
+        var view = new Dictionary<string, object?>(20)
         {
             ["id"] = t.Id,
             ["name"] = t.Name,
@@ -106,7 +118,7 @@ public static class TaskViews
     public static Dictionary<string, object?> Run(Run r, TaskEntity? task, Context ctx, ApiPaths paths, bool includeTask = false)
     {
         var node = task is null ? null : ctx.Nodes.FirstOrDefault(n => n.OrganizationId == r.OrganizationId && n.CollaborationId == task.CollaborationId);
-        var view = new Dictionary<string, object?>
+        var view = new Dictionary<string, object?>(16)
         {
             ["id"] = r.Id,
             ["input"] = r.Input,

@@ -78,12 +78,12 @@ internal static class RowReader
         return list.Length == 0 ? "NULL" : list;
     }
 
-    public static int? Int(this DbDataReader r, int i) => r.IsDBNull(i) ? null : Convert.ToInt32(r.GetValue(i), CultureInfo.InvariantCulture);
+    public static int? Int(this DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 
     public static string? Text(this DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>SQLite holds 0/1, PostgreSQL a boolean.</summary>
-    public static bool? Bool(this DbDataReader r, int i) => r.IsDBNull(i) ? null : Convert.ToBoolean(r.GetValue(i), CultureInfo.InvariantCulture);
+    public static bool? Bool(this DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetBoolean(i);
 
     /// <summary>SQLite holds the reference's text form, PostgreSQL a naive UTC timestamp.</summary>
     public static DateTime? Date(this DbDataReader r, int i)

@@ -57,13 +57,13 @@ public static class Pagination
     {
         int page = request.Page, perPage = request.All ? Math.Max(total, 1) : request.PerPage;
         var links = new Dictionary<string, string>();
-        string Url(int p) => BuildUrl(ctx, p, perPage);
-        links["first"] = Url(1);
-        if (page > 1) links["previous"] = Url(page - 1);
-        links["self"] = Url(page);
-        if ((long)(page - 1) * perPage + data.Count < total) links["next"] = Url(page + 1);
+        var url = PageUrls(ctx, perPage);
+        links["first"] = url(1);
+        if (page > 1) links["previous"] = url(page - 1);
+        links["self"] = url(page);
+        if ((long)(page - 1) * perPage + data.Count < total) links["next"] = url(page + 1);
         int last = (int)Math.Ceiling(total / (double)perPage);
-        if (last >= 1) links["last"] = Url(last);
+        if (last >= 1) links["last"] = url(last);
 
         var headers = ctx.Response.Headers;
         headers["total-count"] = total.ToString(CultureInfo.InvariantCulture);
@@ -140,25 +140,38 @@ public static class Pagination
     private static string? ColumnName(IProperty p) =>
         p.GetColumnName(StoreObjectIdentifier.Table(p.DeclaringType.GetTableName() ?? "", p.DeclaringType.GetSchema())) ?? p.GetColumnName();
 
-    /// <summary>Request path with the original query order, first value per key, <c>page</c> replaced in place.</summary>
-    private static string BuildUrl(HttpContext ctx, int page, int perPage)
+    /// <summary>
+    /// Links to other pages: the request path with the original query order, first value per key, <c>page</c> replaced in
+    /// place (or appended). The query is parsed once; each link is the text before and after the page number.
+    /// </summary>
+    private static Func<int, string> PageUrls(HttpContext ctx, int perPage)
     {
-        var sb = new StringBuilder(ctx.Request.PathBase + ctx.Request.Path);
-        var seen = new HashSet<string>();
         var parts = new List<string>();
-        bool pageDone = false;
+        var seen = new HashSet<string>();
+        int pageIndex = -1;
         foreach (var pair in (ctx.Request.QueryString.Value ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
             var key = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
             if (!seen.Add(key)) continue;
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
-            if (key == "page") { value = page.ToString(CultureInfo.InvariantCulture); pageDone = true; }
-            else if (key == "per_page" && int.TryParse(value, out var asked) && asked > perPage) value = perPage.ToString(CultureInfo.InvariantCulture);
+            if (key == "page")
+            {
+                pageIndex = parts.Count;
+                parts.Add("");
+                continue;
+            }
+            if (key == "per_page" && int.TryParse(value, out var asked) && asked > perPage) value = perPage.ToString(CultureInfo.InvariantCulture);
             parts.Add(Encode(key) + "=" + Encode(value));
         }
-        if (!pageDone) parts.Add("page=" + page.ToString(CultureInfo.InvariantCulture));
-        return sb.Append('?').Append(string.Join('&', parts)).ToString();
+        if (pageIndex < 0)
+        {
+            pageIndex = parts.Count;
+            parts.Add("");
+        }
+        var before = $"{ctx.Request.PathBase}{ctx.Request.Path}?{string.Join('&', parts.Take(pageIndex).Append("page="))}";
+        var after = string.Concat(parts.Skip(pageIndex + 1).Select(p => "&" + p));
+        return page => before + page.ToString(CultureInfo.InvariantCulture) + after;
     }
 
     private static string Encode(string s) => Uri.EscapeDataString(s).Replace("%20", "+");

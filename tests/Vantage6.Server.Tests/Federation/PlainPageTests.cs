@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Vantage6.Server.Tests.Support;
 
 namespace Vantage6.Server.Tests.Federation;
@@ -76,5 +77,32 @@ public class PlainPageTests(V6TestServer server) : IClassFixture<V6TestServer>
         Assert.Equal(2, open.Total);
         Assert.All(open.Data, r => Assert.Null(r!["finished_at"]?.GetValue<string>()));
         Assert.All(open.Data, r => Assert.Equal(n.Collab, r!["task"]!["collaboration"]!["id"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task PageTotals_FollowEveryChange_AlsoOnesMadeOutsideTheApi()
+    {
+        var n = await ArrangeTasksAsync();
+        const string page = "/api/task?page=1&per_page=2";
+        var before = (await server.GetAsync(page, n.Researcher)).ExpectStatus(200).Total;
+        Assert.Equal(before, (await server.GetAsync(page, n.Researcher)).ExpectStatus(200).Total);
+
+        var created = (await server.PostAsync("/api/task", n.Researcher, FederatedFlowTests.TaskBody(n))).ExpectStatus(201).Json!["id"]!.GetValue<int>();
+        Assert.Equal(before + 1, (await server.GetAsync(page, n.Researcher)).ExpectStatus(200).Total);
+
+        // Another server sharing the database (here: another connection) removes the task and closes a run.
+        var (node0, token0) = n.Nodes[0];
+        var poll = $"/api/run?state=open&node_id={node0}&include=task";
+        var open = (await server.GetAsync(poll, token0)).ExpectStatus(200);
+        var openRun = open.Data[open.Data.Count - 1]!["id"]!.GetValue<int>();
+        await using (server.Scope(out var db))
+        {
+            await db.Database.ExecuteSqlAsync($"DELETE FROM run WHERE task_id = {created}");
+            await db.Database.ExecuteSqlAsync($"DELETE FROM taskdatabase WHERE task_id = {created}");
+            await db.Database.ExecuteSqlAsync($"DELETE FROM task WHERE id = {created}");
+            await db.Database.ExecuteSqlAsync($"UPDATE run SET status = 'completed', finished_at = assigned_at WHERE id = {openRun}");
+        }
+        Assert.Equal(before, (await server.GetAsync(page, n.Researcher)).ExpectStatus(200).Total);
+        Assert.Equal(open.Total - 2, (await server.GetAsync(poll, token0)).ExpectStatus(200).Total);
     }
 }
