@@ -56,30 +56,47 @@ public static class TaskViews
         public static async Task<Context> LoadAsync(V6DbContext db, IReadOnlyCollection<int> taskIds, IEnumerable<TaskEntity>? tasks = null,
             RunRows runs = RunRows.Full, bool databases = true, IReadOnlyCollection<int>? portRunIds = null, bool nodes = true)
         {
+            // Every statement depends only on the task ids (the rest as subqueries): one command, one round trip.
             var ids = RowReader.IdList(taskIds);
-            var runRows = runs == RunRows.None ? [] : await RowReader.ListAsync(db,
-                $"SELECT {(runs == RunRows.Full ? TaskRows.RunColumns : TaskRows.RunStatusColumns)} FROM run WHERE task_id IN ({ids}) ORDER BY id",
-                r => TaskRows.ReadRun(r, runs == RunRows.Full));
-            var byId = tasks?.ToDictionary(t => t.Id) ?? (await RowReader.ListAsync(db,
-                $"SELECT {TaskRows.TaskColumns} FROM task WHERE id IN ({ids})", TaskRows.ReadTask)).ToDictionary(t => t.Id);
-            var ports = portRunIds ?? (runs == RunRows.Full ? runRows.ConvertAll(r => r.Id) : []);
-            var collabIds = byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value).ToList();
+            var statements = new List<RowReader.Statement>();
+            var runRows = new List<Run>();
+            if (runs != RunRows.None)
+                statements.Add(new($"SELECT {(runs == RunRows.Full ? TaskRows.RunColumns : TaskRows.RunStatusColumns)} FROM run WHERE task_id IN ({ids}) ORDER BY id",
+                    r => runRows.Add(TaskRows.ReadRun(r, runs == RunRows.Full))));
+            var byId = tasks?.ToDictionary(t => t.Id);
+            if (byId is null)
+            {
+                var loaded = new Dictionary<int, TaskEntity>();
+                statements.Add(new($"SELECT {TaskRows.TaskColumns} FROM task WHERE id IN ({ids})", r => { var t = TaskRows.ReadTask(r); loaded[t.Id] = t; }));
+                byId = loaded;
+            }
+            var databaseRows = new List<TaskDatabase>();
+            if (databases)
+                statements.Add(new($"SELECT id, task_id, {Schema.Quote("database")}, parameters FROM taskdatabase WHERE task_id IN ({ids}) ORDER BY id",
+                    r => databaseRows.Add(new TaskDatabase { Id = r.GetInt32(0), TaskId = r.Int(1), Database = r.Text(2), Parameters = r.Text(3) })));
+            var portRows = new List<AlgorithmPort>();
+            var portRuns = portRunIds is not null ? (portRunIds.Count > 0 ? RowReader.IdList(portRunIds) : null)
+                : runs == RunRows.Full ? $"SELECT id FROM run WHERE task_id IN ({ids})" : null;
+            if (portRuns is not null)
+                statements.Add(new($"SELECT id, port, run_id, label FROM algorithmport WHERE run_id IN ({portRuns}) ORDER BY id",
+                    r => portRows.Add(new AlgorithmPort { Id = r.GetInt32(0), Port = r.Int(1), RunId = r.Int(2), Label = r.Text(3) })));
+            var nodeRows = new List<Node>();
+            if (nodes)
+            {
+                var collaborations = tasks is null
+                    ? $"SELECT collaboration_id FROM task WHERE id IN ({ids})"
+                    : RowReader.IdList(byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value));
+                statements.Add(new("SELECT n.id, n.name, a.ip, a.status, n.organization_id, n.collaboration_id FROM node n JOIN authenticatable a ON a.id = n.id " +
+                    $"WHERE n.collaboration_id IN ({collaborations})",
+                    r => nodeRows.Add(new Node { Id = r.GetInt32(0), Name = r.Text(1), Ip = r.Text(2), Status = r.Text(3), OrganizationId = r.Int(4), CollaborationId = r.Int(5) })));
+            }
+            await RowReader.BatchAsync(db, statements);
             return new Context
             {
                 Runs = runRows.ToLookup(r => r.TaskId),
-                Databases = (databases ? await RowReader.ListAsync(db,
-                        $"SELECT id, task_id, {Schema.Quote("database")}, parameters FROM taskdatabase WHERE task_id IN ({ids}) ORDER BY id",
-                        r => new TaskDatabase { Id = r.GetInt32(0), TaskId = r.Int(1), Database = r.Text(2), Parameters = r.Text(3) })
-                    : []).ToLookup(d => d.TaskId),
-                Ports = (ports.Count > 0 ? await RowReader.ListAsync(db,
-                        $"SELECT id, port, run_id, label FROM algorithmport WHERE run_id IN ({RowReader.IdList(ports)}) ORDER BY id",
-                        r => new AlgorithmPort { Id = r.GetInt32(0), Port = r.Int(1), RunId = r.Int(2), Label = r.Text(3) })
-                    : []).ToLookup(p => p.RunId),
-                Nodes = nodes && collabIds.Count > 0 ? await RowReader.ListAsync(db,
-                    "SELECT n.id, n.name, a.ip, a.status, n.organization_id, n.collaboration_id FROM node n JOIN authenticatable a ON a.id = n.id " +
-                    $"WHERE n.collaboration_id IN ({RowReader.IdList(collabIds)})",
-                    r => new Node { Id = r.GetInt32(0), Name = r.Text(1), Ip = r.Text(2), Status = r.Text(3), OrganizationId = r.Int(4), CollaborationId = r.Int(5) })
-                    : [],
+                Databases = databaseRows.ToLookup(d => d.TaskId),
+                Ports = portRows.ToLookup(p => p.RunId),
+                Nodes = nodeRows,
                 Tasks = byId,
             };
         }

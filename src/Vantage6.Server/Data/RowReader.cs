@@ -35,6 +35,30 @@ internal static class RowReader
         }
     }
 
+    /// <summary>A SELECT and what to do with each of its rows.</summary>
+    public sealed record Statement(string Sql, Action<DbDataReader> Read);
+
+    /// <summary>Runs several SELECTs (without parameters) as one command: one round trip, result sets in order.</summary>
+    public static async Task BatchAsync(V6DbContext db, IReadOnlyList<Statement> statements, CancellationToken ct = default)
+    {
+        if (statements.Count == 0) return;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = Command(db, string.Join(";\n", statements.Select(s => s.Sql)), []);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            for (int i = 0; i < statements.Count; i++)
+            {
+                if (i > 0 && !await reader.NextResultAsync(ct)) throw new InvalidOperationException($"Statement {i} of the batch returned no result set");
+                while (await reader.ReadAsync(ct)) statements[i].Read(reader);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>Runs a statement that returns no rows; parameters as for <see cref="ListAsync{T}(V6DbContext, string, IReadOnlyList{object?}, Func{DbDataReader, T}, CancellationToken)"/>.</summary>
     public static async Task<int> ExecuteAsync(V6DbContext db, string sql, IReadOnlyList<object?> parameters, CancellationToken ct = default)
     {
