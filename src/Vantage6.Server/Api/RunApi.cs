@@ -42,8 +42,8 @@ public static class RunApi
         var perm = actor.On(Resource);
         var req = ctx.Request;
         if (OwnRunsCondition(req, actor, perm) is { } own)
-            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, counts, "run", TaskRows.RunColumns, own,
-                r => TaskRows.ReadRun(r, full: true), TaskRows.RunColumnCount, page.Skip, page.PerPage, ctx.RequestAborted), rows => Render(rows, ctx, db, paths, results));
+            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => PlainPage.ReadAsync(db, counts, "run", TaskRows.RunColumns, own,
+                r => TaskRows.ReadRun(r, full: true), TaskRows.RunColumnCount, page.Skip, page.PerPage, newestFirst: true, ctx.RequestAborted), rows => Render(rows, ctx, db, paths, results));
         IQueryable<Run> q = db.Runs.AsNoTracking();
         var tasks = db.Tasks;
         int? collaborationChecked = null;

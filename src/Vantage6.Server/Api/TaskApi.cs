@@ -67,8 +67,8 @@ public static class TaskApi
         }
         // The plain page (the UI's task list): no filter, default order; read with plain SQL.
         if (Pagination.OnlyPaging(req, "include") && ScopeCondition(actor, maxScope) is { } visible)
-            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => TaskRows.PageAsync(db, counts, "task", TaskRows.TaskColumns,
-                visible, TaskRows.ReadTask, TaskRows.TaskColumnCount, page.Skip, page.PerPage, ctx.RequestAborted), Render);
+            return await Pagination.PageAsync(ctx, Pagination.PageRequest.Parse(ctx), page => PlainPage.ReadAsync(db, counts, "task", TaskRows.TaskColumns,
+                visible, TaskRows.ReadTask, TaskRows.TaskColumnCount, page.Skip, page.PerPage, newestFirst: true, ctx.RequestAborted), Render);
 
         IQueryable<TaskEntity> q = db.Tasks.AsNoTracking();
         var orgId = actor.OrganizationId;

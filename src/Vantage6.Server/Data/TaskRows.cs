@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using Vantage6.Server.Data.Entities;
 
 namespace Vantage6.Server.Data;
@@ -37,25 +36,4 @@ internal static class TaskRows
         AssignedAt = full ? r.Date(7) : null, StartedAt = full ? r.Date(8) : null, Log = full ? r.Text(9) : null,
         CleanupAt = full ? r.Date(10) : null, BlobStorageUsed = full ? r.Bool(11) : null,
     };
-
-    /// <summary>
-    /// One page of <paramref name="table"/> (newest first) and the number of rows matching <paramref name="where"/>:
-    /// the total from <paramref name="counts"/> when nothing changed since it was counted, else in the same statement
-    /// as the page (the total column follows the row's columns).
-    /// </summary>
-    /// <param name="where">SQL condition built from integers only</param>
-    public static async Task<(List<T> Rows, int Total)> PageAsync<T>(V6DbContext db, CountCache counts, string table, string columns, string where,
-        Func<DbDataReader, T> read, int columnCount, long skip, int take, CancellationToken ct)
-    {
-        var countSql = $"SELECT COUNT(*) FROM {table} WHERE {where}";
-        var page = $"FROM {table} WHERE {where} ORDER BY id DESC LIMIT {take} OFFSET {skip}";
-        if (counts.TryGet(countSql, out var total, out var ticket))
-            return (await RowReader.ListAsync(db, $"SELECT {columns} {page}", read, ct), total);
-        var rows = await RowReader.ListAsync(db, $"SELECT {columns}, ({countSql}) {page}",
-            r => { total = Convert.ToInt32(r.GetValue(columnCount), CultureInfo.InvariantCulture); return read(r); }, ct);
-        if (rows.Count == 0 && skip > 0)
-            total = (await RowReader.ListAsync(db, countSql, r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ct))[0];
-        CountCache.Store(countSql, total, ticket);
-        return (rows, total);
-    }
 }

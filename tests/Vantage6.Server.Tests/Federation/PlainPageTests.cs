@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Vantage6.Common;
+using Vantage6.Server.Tests.Api;
 using Vantage6.Server.Tests.Support;
 
 namespace Vantage6.Server.Tests.Federation;
@@ -29,10 +31,10 @@ public class PlainPageTests(V6TestServer server) : IClassFixture<V6TestServer>
         return n;
     }
 
-    private async Task AssertSameAsQueryPath(string plainPath, string token)
+    private async Task AssertSameAsQueryPath(string plainPath, string token, string sort = "-id")
     {
         var plain = (await server.GetAsync(plainPath, token)).ExpectStatus(200);
-        var sorted = (await server.GetAsync(plainPath + "&sort=-id", token)).ExpectStatus(200);
+        var sorted = (await server.GetAsync(plainPath + "&sort=" + sort, token)).ExpectStatus(200);
         Assert.Equal(sorted.Total, plain.Total);
         Assert.True(JsonNode.DeepEquals(sorted.Json!["data"], plain.Json!["data"]), $"{plainPath}\nplain: {plain.Json!["data"]}\nquery: {sorted.Json!["data"]}");
     }
@@ -104,5 +106,29 @@ public class PlainPageTests(V6TestServer server) : IClassFixture<V6TestServer>
         }
         Assert.Equal(before, (await server.GetAsync(page, n.Researcher)).ExpectStatus(200).Total);
         Assert.Equal(open.Total - 2, (await server.GetAsync(poll, token0)).ExpectStatus(200).Total);
+    }
+
+    [Fact]
+    public async Task OrganizationList_SameAsQueryPath_ForEveryScope()
+    {
+        var n = await FederatedFlowTests.ArrangeAsync(server);
+        var orgOnly = await server.CreateUserAsync(n.Root, n.Orgs[1]);
+        await server.GrantRoleAsync(orgOnly.Id, await server.CustomRoleAsync(n.Orgs[1], ("organization", Scope.ORGANIZATION, Operation.VIEW)));
+        var orgOnlyToken = await server.LoginAsync(orgOnly.Username, orgOnly.Password);
+        var none = await server.CreateUserAsync(n.Root, n.Orgs[1]);
+        var noneToken = await server.LoginAsync(none.Username, none.Password);
+        foreach (var token in new[] { n.Root, n.Researcher, orgOnlyToken, n.Nodes[0].Token })
+        {
+            var all = (await server.GetAsync("/api/organization?per_page=100", token)).ExpectStatus(200);
+            Assert.True(JsonNode.DeepEquals((await server.GetAsync("/api/organization?per_page=100&sort=id", token)).ExpectStatus(200).Json!["data"], all.Json!["data"]));
+            await AssertSameAsQueryPath("/api/organization?page=1&per_page=2", token, sort: "id");
+            await AssertSameAsQueryPath("/api/organization?page=2&per_page=1", token, sort: "id");
+            await AssertSameAsQueryPath("/api/organization?page=999&per_page=2", token, sort: "id");
+        }
+        var researcherSees = (await server.GetAsync("/api/organization?per_page=100", n.Researcher)).ExpectStatus(200).Data.Select(o => o!["id"]!.GetValue<int>()).ToList();
+        Assert.Equal(n.Orgs.Order(), researcherSees.Order());
+        var own = Assert.Single((await server.GetAsync("/api/organization", orgOnlyToken)).ExpectStatus(200).Data);
+        Assert.Equal(n.Orgs[1], own!["id"]!.GetValue<int>());
+        Assert.Equal(401, (await server.GetAsync("/api/organization", noneToken)).Status);
     }
 }
