@@ -83,11 +83,8 @@ public static class TaskViews
             var nodeRows = new List<Node>();
             if (nodes)
             {
-                var collaborations = tasks is null
-                    ? $"SELECT collaboration_id FROM task WHERE id IN ({ids})"
-                    : RowReader.IdList(byId.Values.Where(t => t.CollaborationId is not null).Select(t => t.CollaborationId!.Value));
                 statements.Add(new("SELECT n.id, n.name, a.ip, a.status, n.organization_id, n.collaboration_id FROM node n JOIN authenticatable a ON a.id = n.id " +
-                    $"WHERE n.collaboration_id IN ({collaborations})",
+                    $"WHERE n.collaboration_id IN (SELECT collaboration_id FROM task WHERE id IN ({ids}))",
                     r => nodeRows.Add(new Node { Id = r.GetInt32(0), Name = r.Text(1), Ip = r.Text(2), Status = r.Text(3), OrganizationId = r.Int(4), CollaborationId = r.Int(5) })));
             }
             await RowReader.BatchAsync(db, statements);

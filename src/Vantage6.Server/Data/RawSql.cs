@@ -30,6 +30,6 @@ internal static class RawSql
     /// <summary>A datetime as the column stores it: reference text in SQLite, naive timestamp in PostgreSQL.</summary>
     public static object DateParameter(V6DbContext db, DateTime utc) =>
         db.Database.IsSqlite()
-            ? utc.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture)
+            ? SqliteDateTimeConverter.Format(utc)
             : new Npgsql.NpgsqlParameter { Value = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Timestamp };
 }

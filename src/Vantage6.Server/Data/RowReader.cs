@@ -20,19 +20,14 @@ internal static class RowReader
     public static async Task<List<T>> ListAsync<T>(V6DbContext db, string sql, IReadOnlyList<object?> parameters, Func<DbDataReader, T> map,
         CancellationToken ct = default)
     {
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        return await OnConnectionAsync(db, async () =>
         {
             await using var command = Command(db, sql, parameters);
             await using var reader = await command.ExecuteReaderAsync(ct);
             var rows = new List<T>();
             while (await reader.ReadAsync(ct)) rows.Add(map(reader));
             return rows;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, ct);
     }
 
     /// <summary>A SELECT and what to do with each of its rows.</summary>
@@ -42,8 +37,7 @@ internal static class RowReader
     public static async Task BatchAsync(V6DbContext db, IReadOnlyList<Statement> statements, CancellationToken ct = default)
     {
         if (statements.Count == 0) return;
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        await OnConnectionAsync(db, async () =>
         {
             await using var command = Command(db, string.Join(";\n", statements.Select(s => s.Sql)), []);
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -52,21 +46,27 @@ internal static class RowReader
                 if (i > 0 && !await reader.NextResultAsync(ct)) throw new InvalidOperationException($"Statement {i} of the batch returned no result set");
                 while (await reader.ReadAsync(ct)) statements[i].Read(reader);
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+            return 0;
+        }, ct);
     }
 
     /// <summary>Runs a statement that returns no rows; parameters as for <see cref="ListAsync{T}(V6DbContext, string, IReadOnlyList{object?}, Func{DbDataReader, T}, CancellationToken)"/>.</summary>
     public static async Task<int> ExecuteAsync(V6DbContext db, string sql, IReadOnlyList<object?> parameters, CancellationToken ct = default)
     {
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        return await OnConnectionAsync(db, async () =>
         {
             await using var command = Command(db, sql, parameters);
             return await command.ExecuteNonQueryAsync(ct);
+        }, ct);
+    }
+
+    /// <summary>Runs <paramref name="work"/> with the context's connection open (EF Core counts opens, so a caller's open connection stays open).</summary>
+    private static async Task<T> OnConnectionAsync<T>(V6DbContext db, Func<Task<T>> work, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await work();
         }
         finally
         {
@@ -92,7 +92,7 @@ internal static class RowReader
     /// <summary>A datetime as the column stores it: the reference's text form in SQLite, a naive UTC timestamp in PostgreSQL.</summary>
     public static object DateValue(V6DbContext db, DateTime utc) =>
         db.Database.IsSqlite()
-            ? utc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)
+            ? SqliteDateTimeConverter.Format(utc)
             : DateTime.SpecifyKind(utc.ToUniversalTime(), DateTimeKind.Unspecified);
 
     /// <summary>An id list for <c>IN (…)</c>: integers only, so inlining them is safe; never empty.</summary>

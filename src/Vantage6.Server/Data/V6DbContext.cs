@@ -81,9 +81,10 @@ internal sealed class SqliteDateTimeConverter : ValueConverter<DateTime, string>
     private static readonly string[] Formats =
         ["yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:ss.FFFFFFF", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd"];
 
-    private SqliteDateTimeConverter() : base(
-        v => v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-        v => Parse(v)) { }
+    private SqliteDateTimeConverter() : base(v => Format(v), v => Parse(v)) { }
+
+    /// <summary>The reference's text form of a UTC datetime.</summary>
+    public static string Format(DateTime v) => v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
 
     public static DateTime Parse(string v) =>
         DateTime.SpecifyKind(DateTime.ParseExact(v, Formats, CultureInfo.InvariantCulture, DateTimeStyles.None), DateTimeKind.Utc);

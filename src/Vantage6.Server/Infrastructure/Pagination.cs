@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -146,9 +145,9 @@ public static class Pagination
     /// </summary>
     private static Func<int, string> PageUrls(HttpContext ctx, int perPage)
     {
-        var parts = new List<string>();
+        List<string> before = [], after = [];
+        var current = before;
         var seen = new HashSet<string>();
-        int pageIndex = -1;
         foreach (var pair in (ctx.Request.QueryString.Value ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
@@ -157,21 +156,15 @@ public static class Pagination
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
             if (key == "page")
             {
-                pageIndex = parts.Count;
-                parts.Add("");
+                current = after;
                 continue;
             }
             if (key == "per_page" && int.TryParse(value, out var asked) && asked > perPage) value = perPage.ToString(CultureInfo.InvariantCulture);
-            parts.Add(Encode(key) + "=" + Encode(value));
+            current.Add(Encode(key) + "=" + Encode(value));
         }
-        if (pageIndex < 0)
-        {
-            pageIndex = parts.Count;
-            parts.Add("");
-        }
-        var before = $"{ctx.Request.PathBase}{ctx.Request.Path}?{string.Join('&', parts.Take(pageIndex).Append("page="))}";
-        var after = string.Concat(parts.Skip(pageIndex + 1).Select(p => "&" + p));
-        return page => before + page.ToString(CultureInfo.InvariantCulture) + after;
+        var head = $"{ctx.Request.PathBase}{ctx.Request.Path}?{string.Concat(before.Select(p => p + "&"))}page=";
+        var tail = string.Concat(after.Select(p => "&" + p));
+        return page => head + page.ToString(CultureInfo.InvariantCulture) + tail;
     }
 
     private static string Encode(string s) => Uri.EscapeDataString(s).Replace("%20", "+");
