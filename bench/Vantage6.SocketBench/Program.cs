@@ -55,8 +55,8 @@ try
     // Node ids follow the organizations they were created for (one node per organization, in order).
     var nodeIds = await NodeIdsAsync(http, api, root, collab, maxNodes);
 
-    Console.WriteLine($"{"sockets",7} {"connect s",9} {"ws before MB",11} {"ws after MB",11} {"heap before MB",14} {"heap after MB",13} {"KB/socket ws",12} {"KB/socket heap",14} {"tasks",5} {"fan-out p50 ms",14} {"p99 ms",7} {"max ms",7} {"POST p50 ms",11} {"ws settled MB",13} {"heap settled MB",15}");
-    Console.WriteLine(new string('-', 182));
+    Console.WriteLine($"{"sockets",7} {"connect s",9} {"ws before MB",11} {"ws after MB",11} {"heap before MB",14} {"heap after MB",13} {"KB/socket ws",12} {"KB/socket heap",14} {"tasks",5} {"fan-out p50 ms",14} {"p99 ms",7} {"max ms",7} {"POST p50 ms",11} {"server µs/msg",13} {"client µs/msg",13} {"ws settled MB",13} {"heap settled MB",15}");
+    Console.WriteLine(new string('-', 210));
     // Warm-up: JIT of the connect and fan-out paths, not measured.
     await RunLevelAsync(Math.Min(50, maxNodes), 3, print: false);
     foreach (var n in levels) await RunLevelAsync(n, tasks, print: true);
@@ -79,6 +79,8 @@ try
 
         var latencies = new List<double>();
         var posts = new List<double>();
+        long cpuBefore = await CpuAsync();
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         for (int t = 0; t < taskCount; t++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -94,6 +96,10 @@ try
             lock (probe) latencies.Add(Stopwatch.GetElapsedTime(t0, probe.Last).TotalMilliseconds);
             await Task.Delay(100);
         }
+        // Server CPU of the task loop (POST /task, the fan-out, heartbeats of the pause) per delivered message.
+        double cpuPerMessage = (await CpuAsync() - cpuBefore) / (double)(taskCount * n);
+        // The bench's own CPU in the same window: the clients share the machine with the server.
+        double clientCpuPerMessage = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalMicroseconds / (taskCount * n);
         var (wsSettled, heapSettled) = (wsAfter, heapAfter);
         if (print && settleSeconds > 0)
         {
@@ -107,7 +113,7 @@ try
         double Pct(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
         const double MB = 1024 * 1024;
         Console.WriteLine($"{n,7} {connectSeconds,9:F1} {wsBefore / MB,11:F1} {wsAfter / MB,11:F1} {heapBefore / MB,14:F1} {heapAfter / MB,13:F1} " +
-                          $"{(wsAfter - wsBefore) / 1024.0 / n,12:F1} {(heapAfter - heapBefore) / 1024.0 / n,14:F1} {taskCount,5} {Pct(0.5),14:F1} {Pct(0.99),7:F1} {latencies[^1],7:F1} {posts[posts.Count / 2],11:F1} {wsSettled / MB,13:F1} {heapSettled / MB,15:F1}");
+                          $"{(wsAfter - wsBefore) / 1024.0 / n,12:F1} {(heapAfter - heapBefore) / 1024.0 / n,14:F1} {taskCount,5} {Pct(0.5),14:F1} {Pct(0.99),7:F1} {latencies[^1],7:F1} {posts[posts.Count / 2],11:F1} {cpuPerMessage,13:F1} {clientCpuPerMessage,13:F1} {wsSettled / MB,13:F1} {heapSettled / MB,15:F1}");
     }
 
     async Task<(long WorkingSet, long Heap)> MemoryAsync()
@@ -115,6 +121,12 @@ try
         await server.StandardInput.WriteLineAsync("mem");
         var parts = (await server.StandardOutput.ReadLineAsync())!.Split(' ');
         return (long.Parse(parts[1]), long.Parse(parts[2]));
+    }
+
+    async Task<long> CpuAsync()
+    {
+        await server.StandardInput.WriteLineAsync("cpu");
+        return long.Parse((await server.StandardOutput.ReadLineAsync())!.Split(' ')[1]);
     }
 
     async Task<int> CreateTaskAsync()

@@ -10,7 +10,8 @@ namespace Vantage6.SocketBench;
 /// <summary>
 /// The measured process: the vantage6 server (same host code as <c>vserver start</c>) on a fresh SQLite
 /// database seeded with one collaboration of N organizations, each with a node. It answers lines on
-/// stdin: <c>mem</c> → working set and managed heap after a full collection; <c>quit</c>.
+/// stdin: <c>mem</c> → working set and managed heap after a full collection; <c>cpu</c> → CPU time used so far
+/// (microseconds); <c>quit</c>.
 /// </summary>
 public static class ServerChild
 {
@@ -25,6 +26,12 @@ public static class ServerChild
         string? line;
         while ((line = Console.ReadLine()) is not null && line != "quit")
         {
+            if (line == "cpu")
+            {
+                using var me = Process.GetCurrentProcess();
+                Console.WriteLine($"cpu {(long)me.TotalProcessorTime.TotalMicroseconds}");
+                continue;
+            }
             if (line != "mem") continue;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();

@@ -80,12 +80,12 @@ public static class ServerHost
         run.ConfigureBuilder?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRealtime();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<CorsMiddleware>(config.CorsAllowedOrigins);
         app.UseRouting();
         app.UseMiddleware<AuthenticationMiddleware>();
 
-        app.MapRealtime();
         app.MapGet("/robots.txt", () => Results.Text("User-agent: *\nDisallow: /\n", "text/plain"));
         var api = app.MapGroup(config.ApiPath);
         api.MapHealthApi();

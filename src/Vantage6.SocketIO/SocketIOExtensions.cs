@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vantage6.SocketIO.Hub;
@@ -19,11 +19,20 @@ public static class SocketIOExtensions
         return services;
     }
 
-    /// <summary>Serves Engine.IO/Socket.IO at <paramref name="path"/>, with or without trailing slash.</summary>
-    public static IEndpointConventionBuilder MapSocketIO(this WebApplication app, string path = "/socket.io")
+    /// <summary>
+    /// Serves Engine.IO/Socket.IO at <paramref name="path"/> (with or without trailing slash). Put it first
+    /// in the pipeline: a websocket request lives as long as its connection, and each middleware it passed
+    /// would stay on its stack all that time; the Engine.IO server answers its own errors and CORS.
+    /// </summary>
+    public static IApplicationBuilder UseSocketIO(this IApplicationBuilder app, string path = "/socket.io")
     {
-        app.UseWebSockets();
-        var server = app.Services.GetRequiredService<SocketServer>();
-        return app.Map(path.TrimEnd('/') + "/", server.HandleAsync);
+        var server = app.ApplicationServices.GetRequiredService<SocketServer>();
+        var exact = new PathString(path.TrimEnd('/'));
+        var slashed = new PathString(path.TrimEnd('/') + "/");
+        return app.Use((context, next) =>
+            context.Request.Path.Equals(exact, StringComparison.OrdinalIgnoreCase)
+            || context.Request.Path.Equals(slashed, StringComparison.OrdinalIgnoreCase)
+                ? server.HandleAsync(context)
+                : next(context));
     }
 }

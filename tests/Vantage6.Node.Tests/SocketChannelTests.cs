@@ -31,7 +31,7 @@ public sealed class SocketChannelTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddSocketIO();
         _app = builder.Build();
-        _app.MapSocketIO();
+        _app.UseSocketIO();
         await _app.StartAsync();
         _url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var tasks = _app.Services.GetRequiredService<SocketServer>().Of("/tasks");

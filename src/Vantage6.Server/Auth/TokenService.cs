@@ -95,6 +95,12 @@ public sealed class TokenService(ServerConfig config)
         return Task.FromResult(result);
     }
 
+    /// <summary>
+    /// Checks a token without keeping it in the cache: for one-time checks such as a socket connect,
+    /// where thousands of connected nodes would otherwise each keep a cached copy of their token.
+    /// </summary>
+    public (VerifiedToken? Token, TokenFailure? Failure) VerifyOnce(string token) => Verify(token);
+
     private (VerifiedToken? Token, TokenFailure? Failure) Verify(string token)
     {
         var parts = token.Split('.');

@@ -22,9 +22,10 @@ public static class RealtimeSetup
         return services;
     }
 
-    public static WebApplication MapRealtime(this WebApplication app)
+    /// <summary>First in the pipeline (see <see cref="SocketIOExtensions.UseSocketIO"/>).</summary>
+    public static WebApplication UseRealtime(this WebApplication app)
     {
-        app.MapSocketIO(Path);
+        app.UseSocketIO(Path);
         app.Services.GetRequiredService<TasksNamespace>().Attach();
         app.Services.GetRequiredService<EventForwarder>().Start();
         return app;

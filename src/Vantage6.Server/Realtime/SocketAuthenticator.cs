@@ -16,14 +16,14 @@ public readonly record struct SocketAuthOutcome(SocketAuthResult Result, SocketC
 /// </summary>
 public sealed class SocketAuthenticator(TokenService tokens)
 {
-    public async Task<SocketAuthOutcome> AuthenticateAsync(IReadOnlyDictionary<string, string> headers, JsonElement? auth)
+    public SocketAuthOutcome Authenticate(IReadOnlyDictionary<string, string> headers, JsonElement? auth)
     {
         var jwt = BearerToken(headers.GetValueOrDefault("Authorization"))
                   ?? (auth is { ValueKind: JsonValueKind.Object } a && a.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String
                       ? t.GetString() : null);
         if (string.IsNullOrEmpty(jwt)) return new(SocketAuthResult.Refused, Reason: "no token");
 
-        var (token, failure) = await tokens.VerifyAsync(jwt);
+        var (token, failure) = tokens.VerifyOnce(jwt);
         if (failure is not null)
         {
             // The signature is checked before the expiry, so an expired token is otherwise valid.

@@ -31,7 +31,7 @@ public sealed class TasksNamespace(SocketServer server, SocketAuthenticator auth
 
     private async Task ConnectAsync(Socket socket)
     {
-        var outcome = await authenticator.AuthenticateAsync(socket.Headers, socket.Auth);
+        var outcome = authenticator.Authenticate(socket.Headers, socket.Auth);
         switch (outcome.Result)
         {
             case SocketAuthResult.Expired:

@@ -12,11 +12,16 @@ public readonly record struct EnginePacket(EnginePacketType Type, string Text, b
     public static readonly EnginePacket Noop = new(EnginePacketType.Noop, "");
     public static readonly EnginePacket Close = new(EnginePacketType.Close, "");
 
-    /// <summary>The websocket text frame, when encoded once for a packet that goes to many sockets.</summary>
-    public byte[]? TextFrame { get; init; }
+    /// <summary>The whole websocket frame, when encoded once for a packet that goes to many sockets.</summary>
+    public byte[]? Frame { get; init; }
 
     /// <summary>This packet with its websocket frame encoded now, so a broadcast encodes it once, not per socket.</summary>
-    public EnginePacket WithTextFrame() => Binary is null ? this with { TextFrame = EnginePayload.Utf8.GetBytes(Encode()) } : this;
+    public EnginePacket WithFrame() => this with { Frame = EncodeFrame() };
+
+    /// <summary>The websocket frame: binary messages as binary frames, everything else as text.</summary>
+    internal byte[] EncodeFrame() => Binary is { } bytes
+        ? WebSocketConnection.Frame(WebSocketConnection.Opcode.Binary, bytes)
+        : WebSocketConnection.TextFrame(Encode());
 
     /// <summary>Text form: type digit followed by the data.</summary>
     public string Encode() => Binary is null ? (char)('0' + (int)Type) + Text : "b" + Convert.ToBase64String(Binary);

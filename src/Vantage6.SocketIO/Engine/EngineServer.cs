@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -78,7 +77,7 @@ public sealed class EngineServer : IAsyncDisposable
                 await ErrorAsync(response, 400, "The client is using an unsupported version of the Socket.IO or Engine.IO protocols");
                 return;
             }
-            if (wantsWebSocket && !context.WebSockets.IsWebSocketRequest) { await ErrorAsync(response, 400, "Invalid websocket upgrade"); return; }
+            if (wantsWebSocket && !WebSocketConnection.IsUpgradeRequest(context)) { await ErrorAsync(response, 400, "Invalid websocket upgrade"); return; }
             if (HttpMethods.IsPost(request.Method)) { await ErrorAsync(response, 400, "Invalid session"); return; }
             if (wantsWebSocket) await DirectWebSocketAsync(context);
             else await HandshakeAsync(context);
@@ -92,7 +91,7 @@ public sealed class EngineServer : IAsyncDisposable
         }
         if (wantsWebSocket)
         {
-            if (!context.WebSockets.IsWebSocketRequest || session.State != EngineTransportState.Polling)
+            if (!WebSocketConnection.IsUpgradeRequest(context) || session.State != EngineTransportState.Polling)
             {
                 await ErrorAsync(response, 400, "Invalid transport");
                 return;
@@ -129,11 +128,11 @@ public sealed class EngineServer : IAsyncDisposable
 
     private async Task DirectWebSocketAsync(HttpContext context)
     {
-        using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
         var session = CreateSession(context, webSocket: true);
-        await ws.SendAsync(EnginePayload.Utf8.GetBytes(OpenPacket(session, upgrades: false)), WebSocketMessageType.Text, true, context.RequestAborted);
+        await ws.WriteAsync(WebSocketConnection.TextFrame(OpenPacket(session, upgrades: false)));
         session.AttachWebSocket(ws);
-        await ReadWebSocketAsync(session, ws, context.RequestAborted);
+        await ReadWebSocketAsync(session, ws);
     }
 
     // ---- polling ----
@@ -210,88 +209,63 @@ public sealed class EngineServer : IAsyncDisposable
 
     private async Task UpgradeAsync(HttpContext context, EngineSession session)
     {
-        using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
-        var ct = context.RequestAborted;
+        if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
+        bool attached = false;
         try
         {
-            var probe = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
+            var probe = await ws.ReceiveAsync(_options.MaxPayload);
             if (probe is not { Text: "2probe" } || !session.BeginUpgrade())
             {
-                await ws.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, ct);
+                await ws.CloseAsync(1008);
                 return;
             }
             // Nothing else may precede the probe answer on this socket.
-            await ws.SendAsync("3probe"u8.ToArray(), WebSocketMessageType.Text, true, ct);
-            var upgrade = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
+            await ws.WriteAsync(WebSocketConnection.TextFrame("3probe"));
+            var upgrade = await ws.ReceiveAsync(_options.MaxPayload);
             if (upgrade is not { Text: "5" } || !session.AttachWebSocket(ws))
             {
                 session.AbandonUpgrade();
                 return;
             }
+            attached = true;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             session.AbandonUpgrade();
             return;
         }
-        await ReadWebSocketAsync(session, ws, ct);
+        finally { if (!attached) ws.Dispose(); }
+        await ReadWebSocketAsync(session, ws);
     }
 
-    private async Task ReadWebSocketAsync(EngineSession session, WebSocket ws, CancellationToken ct)
+    private async Task ReadWebSocketAsync(EngineSession session, WebSocketConnection ws)
     {
         string reason = CloseReasons.TransportClose;
         try
         {
             while (session.State != EngineTransportState.Closed)
             {
-                var message = await ReceiveMessageAsync(ws, _options.MaxPayload, ct);
-                if (message is null) break;
-                if (message.Value.TooLarge) { reason = CloseReasons.TransportError; break; }
+                var message = await ws.ReceiveAsync(_options.MaxPayload);
+                if (message is not { } m) break;
+                if (m.Error != WebSocketError.None) { reason = m.Error == WebSocketError.TooLarge ? CloseReasons.TransportError : CloseReasons.ParseError; break; }
                 EnginePacket packet;
-                if (message.Value.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
-                else if (!EnginePacket.TryDecode(message.Value.Text, out packet)) { reason = CloseReasons.ParseError; break; }
+                if (m.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
+                else if (!EnginePacket.TryDecode(m.Text, out packet)) { reason = CloseReasons.ParseError; break; }
                 await ReceiveAsync(session, packet);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             reason = CloseReasons.TransportError;
         }
-        session.Close(reason, notifyClient: false);
+        finally { ws.Dispose(); }
+        // After a closing handshake the request just ends, so the close frame is sent before the connection goes.
+        session.Close(reason, notifyClient: false, abortTransport: !ws.CloseSent);
     }
 
-    private readonly record struct WsMessage(string Text, byte[]? Binary, bool TooLarge);
-
-    /// <summary>One whole websocket message, null when the peer closed.</summary>
-    private static async Task<WsMessage?> ReceiveMessageAsync(WebSocket ws, int limit, CancellationToken ct)
-    {
-        // Small pooled buffer per read: idle connections hold no buffer of their own.
-        var buffer = ArrayPool<byte>.Shared.Rent(1024);
-        MemoryStream? whole = null;
-        try
-        {
-            while (true)
-            {
-                var result = await ws.ReceiveAsync(buffer.AsMemory(), ct);
-                if (result.MessageType == WebSocketMessageType.Close) return null;
-                if (result.EndOfMessage && whole is null)
-                    return result.MessageType == WebSocketMessageType.Text
-                        ? new WsMessage(Encoding.UTF8.GetString(buffer, 0, result.Count), null, false)
-                        : new WsMessage("", buffer[..result.Count], false);
-                whole ??= new MemoryStream();
-                whole.Write(buffer, 0, result.Count);
-                if (whole.Length > limit) return new WsMessage("", null, true);
-                if (result.EndOfMessage)
-                    return result.MessageType == WebSocketMessageType.Text
-                        ? new WsMessage(Encoding.UTF8.GetString(whole.GetBuffer(), 0, (int)whole.Length), null, false)
-                        : new WsMessage("", whole.ToArray(), false);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    // A dropped or aborted connection surfaces as one of these from the upgraded stream.
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
 
     // ---- packets ----
 

@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-
 namespace Vantage6.SocketIO.Engine;
 
 public enum EngineTransportState { Polling, Upgrading, WebSocket, Closing, Closed }
@@ -17,7 +15,7 @@ public sealed class EngineSession
     private TaskCompletionSource? _pollWaiter;
     private bool _pollActive;
     private bool _draining;
-    private WebSocket? _webSocket;
+    private WebSocketConnection? _webSocket;
     private long _nextPingAt;
     private long _pongDeadline;
     private long _closingSince;
@@ -53,17 +51,24 @@ public sealed class EngineSession
             if (State == EngineTransportState.WebSocket) startDrain = TryStartDrain();
             else WakePoll();
         }
-        // Writing happens on the thread pool: a broadcast to thousands of sockets only queues here,
-        // and the writes run in parallel instead of one after another on the emitting thread.
-        if (startDrain) ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.DrainWebSocketAsync(), this, preferLocal: false);
+        // The write runs on this thread: it only copies the frame into the connection's output (the
+        // transport's send loop does the socket I/O), so a broadcast costs about a microsecond per socket
+        // and never waits; a connection whose output is full finishes its drain asynchronously.
+        if (startDrain) _ = DrainWebSocketAsync();
         return true;
     }
 
     /// <summary>Ends the session; with <paramref name="notifyClient"/> a close packet is flushed first.</summary>
-    public void Close(string reason, bool notifyClient)
+    public void Close(string reason, bool notifyClient) => Close(reason, notifyClient, abortTransport: true);
+
+    /// <summary>
+    /// Ends the session; without <paramref name="abortTransport"/> the websocket is left to finish on its
+    /// own (its closing handshake is done and the connection's last frames still have to go out).
+    /// </summary>
+    internal void Close(string reason, bool notifyClient, bool abortTransport)
     {
         bool startDrain = false;
-        WebSocket? abort = null;
+        WebSocketConnection? abort = null;
         lock (_gate)
         {
             if (State is EngineTransportState.Closing or EngineTransportState.Closed) return;
@@ -77,7 +82,7 @@ public sealed class EngineSession
             else
             {
                 State = EngineTransportState.Closed;
-                abort = _webSocket;
+                if (abortTransport) abort = _webSocket;
             }
             WakePoll();
         }
@@ -201,7 +206,7 @@ public sealed class EngineSession
     }
 
     /// <summary>Switches output to the websocket and flushes what was queued meanwhile.</summary>
-    internal bool AttachWebSocket(WebSocket webSocket)
+    internal bool AttachWebSocket(WebSocketConnection webSocket)
     {
         bool startDrain;
         lock (_gate)
@@ -217,15 +222,14 @@ public sealed class EngineSession
 
     // Clients close their side when they read the close packet; closing ours at once could make
     // them see a dropped transport before they handled the packets that came just before it.
-    private static async Task CloseWebSocketLaterAsync(WebSocket ws)
+    private static async Task CloseWebSocketLaterAsync(WebSocketConnection ws)
     {
         await Task.Delay(TimeSpan.FromSeconds(1));
-        try
-        {
-            if (ws.State == WebSocketState.Open)
-                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException) { }
+        try { await ws.CloseAsync(); }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException) { return; }
+        // A client that never answers the close frame does not keep its connection.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        ws.Abort();
     }
 
     private bool TryStartDrain()
@@ -252,10 +256,7 @@ public sealed class EngineSession
                 }
                 foreach (var packet in batch)
                 {
-                    if (packet.Binary is { } bytes)
-                        await ws.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None);
-                    else
-                        await ws.SendAsync(packet.TextFrame ?? EnginePayload.Utf8.GetBytes(packet.Encode()), WebSocketMessageType.Text, true, CancellationToken.None);
+                    await ws.WriteAsync(packet.Frame ?? packet.EncodeFrame());
                     if (packet.Type == EnginePacketType.Close)
                     {
                         lock (_gate) { State = EngineTransportState.Closed; _draining = false; }

@@ -6,7 +6,7 @@ namespace Vantage6.SocketIO.Hub;
 public sealed class SocketNamespace
 {
     private readonly ConcurrentDictionary<string, Func<Socket, SocketEvent, Task>> _handlers = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Socket, byte>> _rooms = new();
+    private readonly ConcurrentDictionary<string, Room> _rooms = new();
     private readonly ConcurrentDictionary<string, Socket> _sockets = new();
 
     internal SocketNamespace(SocketServer server, string name)
@@ -55,39 +55,59 @@ public sealed class SocketNamespace
         return true;
     }
 
-    internal void AddToRoom(string room, Socket socket) =>
-        _rooms.GetOrAdd(room, _ => new ConcurrentDictionary<Socket, byte>())[socket] = 0;
+    internal void AddToRoom(string room, Socket socket)
+    {
+        // A room that empties is retired and removed; a join that raced with that takes a new one.
+        while (true)
+        {
+            var members = _rooms.GetOrAdd(room, static _ => new Room());
+            if (members.TryAdd(socket)) return;
+            _rooms.TryRemove(new KeyValuePair<string, Room>(room, members));
+        }
+    }
 
     internal void RemoveFromRoom(string room, Socket socket)
     {
-        if (!_rooms.TryGetValue(room, out var members)) return;
-        members.TryRemove(socket, out _);
-        if (members.IsEmpty) _rooms.TryRemove(new KeyValuePair<string, ConcurrentDictionary<Socket, byte>>(room, members));
+        if (_rooms.TryGetValue(room, out var members) && members.RemoveAndRetireIfEmpty(socket))
+            _rooms.TryRemove(new KeyValuePair<string, Room>(room, members));
     }
 
     /// <summary>Delivers a broadcast to the matching sockets of this instance, each once.</summary>
     internal void DeliverLocal(BroadcastMessage message)
     {
-        var packet = Engine.EnginePacket.Message(message.Packet).WithTextFrame();
-        IEnumerable<Socket> targets = message.Rooms.Count == 0
-            ? _sockets.Values
-            : message.Rooms.Count == 1
-                ? Members(message.Rooms[0])
-                : message.Rooms.SelectMany(Members).Distinct();
-        foreach (var socket in targets)
+        var packet = Engine.EnginePacket.Message(message.Packet).WithFrame();
+        if (message.Rooms.Count == 0)
         {
-            if (message.ExceptRooms.Count > 0 && message.ExceptRooms.Any(r => IsMember(r, socket))) continue;
+            foreach (var (_, socket) in _sockets) SendUnlessExcepted(socket);
+        }
+        else if (message.Rooms.Count == 1)
+        {
+            foreach (var socket in Members(message.Rooms[0])) SendUnlessExcepted(socket);
+        }
+        else
+        {
+            var seen = new HashSet<Socket>();
+            foreach (var room in message.Rooms)
+                foreach (var socket in Members(room))
+                    if (seen.Add(socket)) SendUnlessExcepted(socket);
+        }
+
+        void SendUnlessExcepted(Socket socket)
+        {
+            foreach (var except in message.ExceptRooms)
+                if (IsMember(except, socket)) return;
             socket.Session.Send(packet);
         }
     }
 
-    private IEnumerable<Socket> Members(string room)
+    /// <summary>The sockets of a room, including the socket whose private room it is.</summary>
+    private Socket[] Members(string room)
     {
-        var own = _sockets.GetValueOrDefault(room);
-        if (!_rooms.TryGetValue(room, out var members)) return own is null ? [] : [own];
-        return own is null ? members.Keys : members.Keys.Append(own).Distinct();
+        var members = _rooms.TryGetValue(room, out var r) ? r.Members() : [];
+        if (_sockets.GetValueOrDefault(room) is not { } own || Array.IndexOf(members, own) >= 0) return members;
+        return [own, .. members];
     }
 
     private bool IsMember(string room, Socket socket) =>
-        socket.Id == room || (_rooms.TryGetValue(room, out var members) && members.ContainsKey(socket));
+        socket.Id == room || (_rooms.TryGetValue(room, out var members) && members.Contains(socket));
 }

@@ -39,7 +39,26 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
     {
         private readonly object _gate = new();
         private Task _tail = Task.CompletedTask;
-        public readonly ConcurrentDictionary<string, Socket> Sockets = new();
+        // Its sockets, one per namespace; nearly always one, so an array instead of a dictionary.
+        private Socket[] _sockets = [];
+
+        public Socket? Find(string ns) => Array.Find(Volatile.Read(ref _sockets), s => s.Namespace.Name == ns);
+        public Socket[] All => Volatile.Read(ref _sockets);
+
+        public bool TryAdd(Socket socket)
+        {
+            lock (_gate)
+            {
+                if (Find(socket.Namespace.Name) is not null) return false;
+                _sockets = [.. _sockets, socket];
+                return true;
+            }
+        }
+
+        public void Remove(Socket socket)
+        {
+            lock (_gate) _sockets = Array.FindAll(_sockets, s => !ReferenceEquals(s, socket));
+        }
 
         /// <summary>
         /// Runs work after the work queued before it: handlers of one client run in order, but
@@ -63,13 +82,13 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
         lock (session) client = (Client)(session.Owner ??= new Client());
         if (sio.Type == SioPacketType.Ack)
         {
-            if (client.Sockets.TryGetValue(sio.Namespace, out var acked) && sio.AckId is { } id)
+            if (client.Find(sio.Namespace) is { } acked && sio.AckId is { } id)
                 acked.CompleteAck(id, ArgsOf(sio.Data, 0));
             return ValueTask.CompletedTask;
         }
         client.Enqueue(async () =>
         {
-            client.Sockets.TryGetValue(sio.Namespace, out var socket);
+            var socket = client.Find(sio.Namespace);
             switch (sio.Type)
             {
                 case SioPacketType.Connect:
@@ -93,7 +112,7 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
             SendConnectError(session, connect.Namespace, "Invalid namespace");
             return;
         }
-        if (client.Sockets.ContainsKey(connect.Namespace))
+        if (client.Find(connect.Namespace) is not null)
         {
             SendConnectError(session, connect.Namespace, "Already connected");
             return;
@@ -104,7 +123,7 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
             SendConnectError(session, connect.Namespace, "Not authorized");
             return;
         }
-        if (!client.Sockets.TryAdd(ns.Name, socket)) return;
+        if (!client.TryAdd(socket)) return;
         ns.Add(socket);
         socket.Connected = true;
         session.Send(EnginePacket.Message(SioPacket.Encode(SioPacketType.Connect, ns.Name, null,
@@ -147,14 +166,14 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
         // After the handlers still queued, so a connect handler never runs after the disconnect one.
         client?.Enqueue(async () =>
         {
-            foreach (var socket in client.Sockets.Values) await RemoveSocketAsync(socket, reason);
+            foreach (var socket in client.All) await RemoveSocketAsync(socket, reason);
         });
         return ValueTask.CompletedTask;
     }
 
     internal async Task RemoveSocketAsync(Socket socket, string reason)
     {
-        if (socket.Session.Owner is Client client) client.Sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Namespace.Name, socket));
+        if (socket.Session.Owner is Client client) client.Remove(socket);
         if (!socket.Namespace.Remove(socket)) return;
         socket.Connected = false;
         socket.FailAcks();

@@ -43,7 +43,7 @@ public sealed class DemoServer : IAsyncDisposable
             configure?.Invoke(o);
         });
         var app = builder.Build();
-        app.MapSocketIO();
+        app.UseSocketIO();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new DemoServer(app, address);

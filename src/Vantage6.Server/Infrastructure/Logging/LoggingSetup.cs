@@ -32,6 +32,9 @@ public static class LoggingSetup
         var levels = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase)
         {
             ["Microsoft"] = Max(LogLevel.Warning, minimum),
+            // Its only records are per-request lines at Information, but while any of its levels is on it
+            // creates an Activity for every request (and keeps it for a websocket's whole life).
+            ["Microsoft.AspNetCore.Hosting.Diagnostics"] = LogLevel.None,
         };
         var configured = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, levelName) in config.Loggers)

@@ -1,0 +1,289 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Vantage6.SocketIO.Engine;
+
+/// <summary>One whole message from the client: text, or binary bytes; <see cref="Error"/> ends the connection.</summary>
+internal readonly record struct WebSocketMessage(string Text, byte[]? Binary, WebSocketError Error = WebSocketError.None);
+
+internal enum WebSocketError { None, TooLarge, Protocol, InvalidText }
+
+/// <summary>
+/// The server side of RFC 6455 on the stream of an upgraded HTTP/1.1 request. Why our own: a frame
+/// is written as one pre-encoded array (a broadcast encodes it once for all sockets; server frames are
+/// not masked), writes go straight to the connection's output, and an idle connection waits with a
+/// zero-byte read, holding no buffer. No extensions, no subprotocols; client pings are answered.
+/// Writes of whole frames may come from several threads: each is one locked write on the connection.
+/// </summary>
+internal sealed class WebSocketConnection
+{
+    private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private const int ReadChunk = 4096;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+    private static readonly byte[] NormalClosure = Frame(Opcode.Close, [0x03, 0xE8]);
+
+    private readonly HttpContext _context;
+    private readonly Stream _stream;
+    // Bytes received but not yet parsed: rented only while some are pending.
+    private byte[]? _buffer;
+    private int _start, _end;
+    // A fragmented message being put together.
+    private MemoryStream? _fragments;
+    private bool _fragmentsBinary;
+    private int _closeSent;
+    private int _ended;
+
+    private WebSocketConnection(HttpContext context, Stream stream)
+    {
+        _context = context;
+        _stream = stream;
+    }
+
+    internal enum Opcode : byte { Continuation = 0, Text = 1, Binary = 2, Close = 8, Ping = 9, Pong = 10 }
+
+    /// <summary>An HTTP/1.1 GET asking to switch to the websocket protocol.</summary>
+    public static bool IsUpgradeRequest(HttpContext context)
+    {
+        if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true } || !HttpMethods.IsGet(context.Request.Method))
+            return false;
+        var headers = context.Request.Headers;
+        return HasToken(headers.Connection, "upgrade") && HasToken(headers.Upgrade, "websocket");
+    }
+
+    /// <summary>Answers the handshake (101) and returns the connection; null after a 400 for a bad handshake.</summary>
+    public static async Task<WebSocketConnection?> AcceptAsync(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        string key = headers.SecWebSocketKey.ToString();
+        if (headers.SecWebSocketVersion.ToString() != "13" || !IsValidKey(key))
+        {
+            context.Response.StatusCode = 400;
+            context.Response.Headers.SecWebSocketVersion = "13";
+            return null;
+        }
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers.SecWebSocketAccept =
+            Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+        var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
+        return new WebSocketConnection(context, stream);
+    }
+
+    private static bool IsValidKey(string key)
+    {
+        Span<byte> decoded = stackalloc byte[24];
+        return Convert.TryFromBase64String(key, decoded, out int length) && length == 16;
+    }
+
+    private static bool HasToken(Microsoft.Extensions.Primitives.StringValues values, string token)
+    {
+        foreach (var value in values)
+            foreach (var part in (value ?? "").Split(','))
+                if (part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    // ---- writing ----
+
+    /// <summary>A whole unmasked frame with FIN set.</summary>
+    public static byte[] Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[HeaderLength(payload.Length) + payload.Length];
+        int header = WriteHeader(frame, opcode, payload.Length);
+        payload.CopyTo(frame.AsSpan(header));
+        return frame;
+    }
+
+    /// <summary>A whole text frame, encoded straight into the frame array.</summary>
+    public static byte[] TextFrame(string text)
+    {
+        int length = Encoding.UTF8.GetByteCount(text);
+        var frame = new byte[HeaderLength(length) + length];
+        int header = WriteHeader(frame, Opcode.Text, length);
+        Encoding.UTF8.GetBytes(text, frame.AsSpan(header));
+        return frame;
+    }
+
+    private static int HeaderLength(int payloadLength) => payloadLength < 126 ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10;
+
+    private static int WriteHeader(Span<byte> frame, Opcode opcode, int length)
+    {
+        frame[0] = (byte)(0x80 | (byte)opcode);
+        if (length < 126)
+        {
+            frame[1] = (byte)length;
+            return 2;
+        }
+        if (length <= ushort.MaxValue)
+        {
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame[2..], (ushort)length);
+            return 4;
+        }
+        frame[1] = 127;
+        BinaryPrimitives.WriteUInt64BigEndian(frame[2..], (ulong)length);
+        return 10;
+    }
+
+    /// <summary>Writes one whole frame; usually completes at once (the connection's send loop does the I/O).</summary>
+    public ValueTask WriteAsync(byte[] frame) => _stream.WriteAsync(frame);
+
+    /// <summary>Starts the closing handshake (once) with a status code; the client answers with its close frame.</summary>
+    public async ValueTask CloseAsync(ushort status = 1000)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) != 0) return;
+        await WriteAsync(status == 1000 ? NormalClosure : Frame(Opcode.Close, [(byte)(status >> 8), (byte)status]));
+    }
+
+    /// <summary>Our close frame is written (the closing handshake started or was answered).</summary>
+    public bool CloseSent => Volatile.Read(ref _closeSent) != 0;
+
+    /// <summary>Drops the TCP connection, unless its request already ended; a pending receive ends.</summary>
+    public void Abort()
+    {
+        if (Volatile.Read(ref _ended) == 0) _context.Abort();
+    }
+
+    // ---- reading ----
+
+    private enum FrameStatus { NeedMore, Complete, TooLarge, Invalid }
+
+    private readonly record struct ClientFrame(Opcode Opcode, bool Fin, ReadOnlyMemory<byte> Payload);
+
+    /// <summary>The next whole message; null when the client closed (its close frame is answered) or the stream ended.</summary>
+    public async ValueTask<WebSocketMessage?> ReceiveAsync(int limit)
+    {
+        while (true)
+        {
+            var status = TryTakeFrame(limit, out var frame, out int needed);
+            if (status == FrameStatus.NeedMore)
+            {
+                if (!await FillAsync(needed)) return null;
+                continue;
+            }
+            if (status != FrameStatus.Complete) return await FailAsync(status == FrameStatus.TooLarge ? WebSocketError.TooLarge : WebSocketError.Protocol);
+            switch (frame.Opcode)
+            {
+                case Opcode.Ping:
+                    await WriteAsync(Frame(Opcode.Pong, frame.Payload.Span));
+                    continue;
+                case Opcode.Pong:
+                    continue;
+                case Opcode.Close:
+                    // Echo the client's status code, unless our own close frame went first.
+                    if (Interlocked.Exchange(ref _closeSent, 1) == 0)
+                        await WriteAsync(Frame(Opcode.Close, frame.Payload.Length >= 2 ? frame.Payload.Span[..2] : []));
+                    return null;
+            }
+            // Data: a whole frame, or the fragments of one message (control frames may come in between).
+            if ((frame.Opcode == Opcode.Continuation) != (_fragments is not null)) return await FailAsync(WebSocketError.Protocol);
+            if (frame.Fin && _fragments is null) return await DecodeAsync(frame.Opcode == Opcode.Binary, frame.Payload.Span.ToArray());
+            if (_fragments is null)
+            {
+                _fragments = new MemoryStream();
+                _fragmentsBinary = frame.Opcode == Opcode.Binary;
+            }
+            _fragments.Write(frame.Payload.Span);
+            if (!frame.Fin) continue;
+            var whole = _fragments.ToArray();
+            _fragments = null;
+            return await DecodeAsync(_fragmentsBinary, whole);
+        }
+    }
+
+    private async ValueTask<WebSocketMessage?> DecodeAsync(bool binary, byte[] payload)
+    {
+        if (binary) return new WebSocketMessage("", payload);
+        try { return new WebSocketMessage(StrictUtf8.GetString(payload), null); }
+        catch (DecoderFallbackException) { return await FailAsync(WebSocketError.InvalidText); }
+    }
+
+    // The status codes of RFC 6455 §7.4.1: protocol error, invalid payload data, message too big.
+    private async ValueTask<WebSocketMessage?> FailAsync(WebSocketError error)
+    {
+        await CloseAsync(error switch { WebSocketError.TooLarge => 1009, WebSocketError.InvalidText => 1007, _ => 1002 });
+        return new WebSocketMessage("", null, error);
+    }
+
+    /// <summary>Parses one frame from the pending bytes, unmasking its payload in place.</summary>
+    private FrameStatus TryTakeFrame(int limit, out ClientFrame frame, out int needed)
+    {
+        frame = default;
+        needed = 2;
+        int available = _end - _start;
+        if (available < 2) return FrameStatus.NeedMore;
+        var span = _buffer.AsSpan(_start, available);
+        bool fin = (span[0] & 0x80) != 0;
+        var opcode = (Opcode)(span[0] & 0x0F);
+        // No extension was negotiated, so reserved bits must be clear; client frames must be masked.
+        if ((span[0] & 0x70) != 0 || (span[1] & 0x80) == 0) return FrameStatus.Invalid;
+        if (opcode is not (Opcode.Continuation or Opcode.Text or Opcode.Binary or Opcode.Close or Opcode.Ping or Opcode.Pong))
+            return FrameStatus.Invalid;
+        int length7 = span[1] & 0x7F;
+        needed = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + 4;
+        if (available < needed) return FrameStatus.NeedMore;
+        ulong length = length7 switch
+        {
+            126 => BinaryPrimitives.ReadUInt16BigEndian(span[2..]),
+            127 => BinaryPrimitives.ReadUInt64BigEndian(span[2..]),
+            _ => (ulong)length7,
+        };
+        bool control = opcode >= Opcode.Close;
+        if (control && (!fin || length > 125)) return FrameStatus.Invalid;
+        if (!control && length + (ulong)(_fragments?.Length ?? 0) > (ulong)limit) return FrameStatus.TooLarge;
+        int header = needed;
+        needed = header + (int)length;
+        if (available < needed) return FrameStatus.NeedMore;
+        var mask = span.Slice(header - 4, 4);
+        var data = span.Slice(header, (int)length);
+        for (int i = 0; i < data.Length; i++) data[i] ^= mask[i & 3];
+        frame = new ClientFrame(opcode, fin, _buffer.AsMemory(_start + header, (int)length));
+        _start += needed;
+        return FrameStatus.Complete;
+    }
+
+    /// <summary>Reads until at least <paramref name="needed"/> bytes are pending; false at the end of the stream.</summary>
+    private async ValueTask<bool> FillAsync(int needed)
+    {
+        if (_start == _end)
+        {
+            ReleaseBuffer();
+            // Wait for data without a buffer: thousands of idle sockets hold nothing here.
+            _ = await _stream.ReadAsync(Memory<byte>.Empty);
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReadChunk, needed));
+        }
+        else if (_buffer!.Length - _start < needed)
+        {
+            var larger = needed > _buffer.Length ? ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReadChunk)) : _buffer;
+            Buffer.BlockCopy(_buffer, _start, larger, 0, _end - _start);
+            if (!ReferenceEquals(larger, _buffer)) ArrayPool<byte>.Shared.Return(_buffer);
+            (_buffer, _end, _start) = (larger, _end - _start, 0);
+        }
+        else if (_end == _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            (_end, _start) = (_end - _start, 0);
+        }
+        int read = await _stream.ReadAsync(_buffer.AsMemory(_end));
+        if (read == 0) return false;
+        _end += read;
+        return true;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is not null) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        _start = _end = 0;
+    }
+
+    /// <summary>Returns the read buffer; call when the read loop has ended (the request ends with it).</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _ended, 1);
+        ReleaseBuffer();
+    }
+}
