@@ -20,12 +20,15 @@ public sealed class EngineServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sweep;
+    // One delegate for all sessions (a method group would allocate one per session).
+    private readonly Action<EngineSession, string> _onSessionClosed;
 
     public EngineServer(EngineOptions options, IEngineHandler handler, ILogger logger)
     {
         _options = options;
         _handler = handler;
         _logger = logger;
+        _onSessionClosed = OnSessionClosed;
         _sweep = SweepAsync(_stopping.Token);
     }
 
@@ -33,14 +36,18 @@ public sealed class EngineServer : IAsyncDisposable
     public int SessionCount => _sessions.Values.Count(s => s.State is not (EngineTransportState.Closing or EngineTransportState.Closed));
     public EngineOptions Options => _options;
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>
+    /// Answers one request. Not async itself: a websocket request stays in the returned task for the
+    /// connection's whole life, and every async frame on that path would be kept per connection.
+    /// </summary>
+    public Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
         string? origin = request.Headers.Origin;
         if (!string.IsNullOrEmpty(origin))
         {
-            if (!_options.IsOriginAllowed(origin)) { await ErrorAsync(response, 400, "Not an accepted origin."); return; }
+            if (!_options.IsOriginAllowed(origin)) return ErrorAsync(response, 400, "Not an accepted origin.");
             response.Headers.AccessControlAllowOrigin = origin;
         }
         response.Headers.AccessControlAllowCredentials = "true";
@@ -51,66 +58,47 @@ public sealed class EngineServer : IAsyncDisposable
             if (request.Headers.AccessControlRequestHeaders.Count > 0)
                 response.Headers.AccessControlAllowHeaders = request.Headers.AccessControlRequestHeaders;
             response.StatusCode = 200;
-            return;
+            return Task.CompletedTask;
         }
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsPost(request.Method))
         {
             response.StatusCode = 405;
-            await response.WriteAsync("Method Not Found");
-            return;
+            return response.WriteAsync("Method Not Found");
         }
 
-        var query = request.Query;
-        string transport = query["transport"].ToString() is { Length: > 0 } t ? t : "polling";
-        if (transport is not ("polling" or "websocket") || query.ContainsKey("j"))
-        {
-            await ErrorAsync(response, 400, "Invalid transport");
-            return;
-        }
-        string? sid = query["sid"];
+        var query = EngineQuery.Parse(request.QueryString.Value);
+        string transport = string.IsNullOrEmpty(query.Transport) ? "polling" : query.Transport;
+        if (transport is not ("polling" or "websocket") || query.Jsonp) return ErrorAsync(response, 400, "Invalid transport");
         bool wantsWebSocket = transport == "websocket";
 
-        if (string.IsNullOrEmpty(sid))
+        if (string.IsNullOrEmpty(query.Sid))
         {
-            if (query["EIO"] != "4")
-            {
-                await ErrorAsync(response, 400, "The client is using an unsupported version of the Socket.IO or Engine.IO protocols");
-                return;
-            }
-            if (wantsWebSocket && !WebSocketConnection.IsUpgradeRequest(context)) { await ErrorAsync(response, 400, "Invalid websocket upgrade"); return; }
-            if (HttpMethods.IsPost(request.Method)) { await ErrorAsync(response, 400, "Invalid session"); return; }
-            if (wantsWebSocket) await DirectWebSocketAsync(context);
-            else await HandshakeAsync(context);
-            return;
+            if (query.Eio != "4")
+                return ErrorAsync(response, 400, "The client is using an unsupported version of the Socket.IO or Engine.IO protocols");
+            if (wantsWebSocket && !WebSocketConnection.IsUpgradeRequest(context)) return ErrorAsync(response, 400, "Invalid websocket upgrade");
+            if (HttpMethods.IsPost(request.Method)) return ErrorAsync(response, 400, "Invalid session");
+            return wantsWebSocket ? WebSocketAsync(context, upgrading: null) : HandshakeAsync(context);
         }
 
-        if (!_sessions.TryGetValue(sid, out var session) || session.State == EngineTransportState.Closed)
-        {
-            await ErrorAsync(response, 400, $"Invalid session {sid}");
-            return;
-        }
+        if (!_sessions.TryGetValue(query.Sid, out var session) || session.State == EngineTransportState.Closed)
+            return ErrorAsync(response, 400, $"Invalid session {query.Sid}");
         if (wantsWebSocket)
         {
             if (!WebSocketConnection.IsUpgradeRequest(context) || session.State != EngineTransportState.Polling)
-            {
-                await ErrorAsync(response, 400, "Invalid transport");
-                return;
-            }
-            await UpgradeAsync(context, session);
-            return;
+                return ErrorAsync(response, 400, "Invalid transport");
+            return WebSocketAsync(context, upgrading: session);
         }
-        if (HttpMethods.IsGet(request.Method)) await PollAsync(context, session);
-        else await PostAsync(context, session);
+        return HttpMethods.IsGet(request.Method) ? PollAsync(context, session) : PostAsync(context, session);
     }
 
     // ---- handshake ----
 
     private EngineSession CreateSession(HttpContext context, bool webSocket)
     {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var headers = new Dictionary<string, string>(context.Request.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in context.Request.Headers) headers[name] = value.ToString();
         var session = new EngineSession(NewId(), headers, context.Connection.RemoteIpAddress?.ToString(),
-            _options, OnSessionClosed, webSocket);
+            _options, _onSessionClosed, webSocket);
         _sessions[session.Id] = session;
         return session;
     }
@@ -124,15 +112,6 @@ public sealed class EngineServer : IAsyncDisposable
     {
         var session = CreateSession(context, webSocket: false);
         await WriteTextAsync(context.Response, OpenPacket(session, upgrades: true));
-    }
-
-    private async Task DirectWebSocketAsync(HttpContext context)
-    {
-        if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
-        var session = CreateSession(context, webSocket: true);
-        await ws.WriteAsync(WebSocketConnection.TextFrame(OpenPacket(session, upgrades: false)));
-        session.AttachWebSocket(ws);
-        await ReadWebSocketAsync(session, ws);
     }
 
     // ---- polling ----
@@ -207,60 +186,80 @@ public sealed class EngineServer : IAsyncDisposable
 
     // ---- websocket ----
 
-    private async Task UpgradeAsync(HttpContext context, EngineSession session)
+    private enum UpgradeStep { AwaitProbe, AwaitUpgrade, Done }
+
+    /// <summary>
+    /// A websocket from handshake to close, in one async method (the only frame kept per connection): a
+    /// new session (direct websocket), or the upgrade of a polling session through its probe exchange.
+    /// </summary>
+    private async Task WebSocketAsync(HttpContext context, EngineSession? upgrading)
     {
         if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
-        bool attached = false;
-        try
-        {
-            var probe = await ws.ReceiveAsync(_options.MaxPayload);
-            if (probe is not { Text: "2probe" } || !session.BeginUpgrade())
-            {
-                await ws.CloseAsync(1008);
-                return;
-            }
-            // Nothing else may precede the probe answer on this socket.
-            await ws.WriteAsync(WebSocketConnection.TextFrame("3probe"));
-            var upgrade = await ws.ReceiveAsync(_options.MaxPayload);
-            if (upgrade is not { Text: "5" } || !session.AttachWebSocket(ws))
-            {
-                session.AbandonUpgrade();
-                return;
-            }
-            attached = true;
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
-            session.AbandonUpgrade();
-            return;
-        }
-        finally { if (!attached) ws.Dispose(); }
-        await ReadWebSocketAsync(session, ws);
-    }
-
-    private async Task ReadWebSocketAsync(EngineSession session, WebSocketConnection ws)
-    {
+        EngineSession? session = null;
+        var step = upgrading is null ? UpgradeStep.Done : UpgradeStep.AwaitProbe;
         string reason = CloseReasons.TransportClose;
         try
         {
-            while (session.State != EngineTransportState.Closed)
+            if (upgrading is null)
             {
-                var message = await ws.ReceiveAsync(_options.MaxPayload);
-                if (message is not { } m) break;
-                if (m.Error != WebSocketError.None) { reason = m.Error == WebSocketError.TooLarge ? CloseReasons.TransportError : CloseReasons.ParseError; break; }
+                session = CreateSession(context, webSocket: true);
+                await ws.WriteAsync(WebSocketConnection.TextFrame(OpenPacket(session, upgrades: false)));
+                session.AttachWebSocket(ws);
+            }
+            while (session is null || session.State != EngineTransportState.Closed)
+            {
+                var status = ws.TryRead(_options.MaxPayload, out var message, out var reply, out int needed);
+                if (reply is not null) await ws.WriteAsync(reply);
+                if (status == WebSocketReadStatus.NeedMore)
+                {
+                    if (ws.IsDrained) _ = await ws.WaitForDataAsync();
+                    int read = await ws.ReadAsync(needed);
+                    if (read == 0) break;
+                    ws.Commit(read);
+                    continue;
+                }
+                if (status == WebSocketReadStatus.Control) continue;
+                if (status == WebSocketReadStatus.Closed) break;
+                if (status == WebSocketReadStatus.Failed)
+                {
+                    reason = message.Error == WebSocketError.TooLarge ? CloseReasons.TransportError : CloseReasons.ParseError;
+                    break;
+                }
+                if (step != UpgradeStep.Done)
+                {
+                    // The probe exchange: "2probe" answered by "3probe" (nothing may precede it), then "5".
+                    if (step == UpgradeStep.AwaitProbe && message.Text == "2probe" && upgrading!.BeginUpgrade())
+                    {
+                        await ws.WriteAsync(WebSocketConnection.TextFrame("3probe"));
+                        step = UpgradeStep.AwaitUpgrade;
+                        continue;
+                    }
+                    if (step == UpgradeStep.AwaitUpgrade && message.Text == "5" && upgrading!.AttachWebSocket(ws))
+                    {
+                        (session, step) = (upgrading, UpgradeStep.Done);
+                        continue;
+                    }
+                    // A failed upgrade leaves the session on polling (see finally).
+                    if (step == UpgradeStep.AwaitProbe) await ws.CloseAsync(1008);
+                    return;
+                }
                 EnginePacket packet;
-                if (m.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
-                else if (!EnginePacket.TryDecode(m.Text, out packet)) { reason = CloseReasons.ParseError; break; }
-                await ReceiveAsync(session, packet);
+                if (message.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
+                else if (!EnginePacket.TryDecode(message.Text, out packet)) { reason = CloseReasons.ParseError; break; }
+                await ReceiveAsync(session!, packet);
             }
         }
         catch (Exception ex) when (IsTransportFailure(ex))
         {
             reason = CloseReasons.TransportError;
         }
-        finally { ws.Dispose(); }
+        finally
+        {
+            ws.Dispose();
+            if (session is null && step == UpgradeStep.AwaitUpgrade) upgrading!.AbandonUpgrade();
+        }
         // After a closing handshake the request just ends, so the close frame is sent before the connection goes.
-        session.Close(reason, notifyClient: false, abortTransport: !ws.CloseSent);
+        session?.Close(reason, notifyClient: false, abortTransport: !ws.CloseSent);
     }
 
     // A dropped or aborted connection surfaces as one of these from the upgraded stream.

@@ -47,14 +47,19 @@ public sealed class EngineSession
         lock (_gate)
         {
             if (State is EngineTransportState.Closing or EngineTransportState.Closed) return false;
-            _queue.Add(packet);
-            if (State == EngineTransportState.WebSocket) startDrain = TryStartDrain();
-            else WakePoll();
+            // An idle websocket takes the packet straight away (its queue is empty when no drain runs):
+            // a broadcast to thousands of sockets then allocates nothing per socket.
+            if (State == EngineTransportState.WebSocket && TryStartDrain()) startDrain = true;
+            else
+            {
+                _queue.Add(packet);
+                if (State != EngineTransportState.WebSocket) WakePoll();
+            }
         }
         // The write runs on this thread: it only copies the frame into the connection's output (the
         // transport's send loop does the socket I/O), so a broadcast costs about a microsecond per socket
         // and never waits; a connection whose output is full finishes its drain asynchronously.
-        if (startDrain) _ = DrainWebSocketAsync();
+        if (startDrain) _ = DrainWebSocketAsync(packet);
         return true;
     }
 
@@ -240,11 +245,12 @@ public sealed class EngineSession
     }
 
     // One drainer at a time keeps packets in order without a writer task per connection.
-    private async Task DrainWebSocketAsync()
+    private async Task DrainWebSocketAsync(EnginePacket? first = null)
     {
         var ws = _webSocket!;
         try
         {
+            if (first is { } direct) await ws.WriteAsync(direct.Frame ?? direct.EncodeFrame());
             while (true)
             {
                 List<EnginePacket> batch;

@@ -12,6 +12,9 @@ internal readonly record struct WebSocketMessage(string Text, byte[]? Binary, We
 
 internal enum WebSocketError { None, TooLarge, Protocol, InvalidText }
 
+/// <summary>What <see cref="WebSocketConnection.TryRead"/> found.</summary>
+internal enum WebSocketReadStatus { NeedMore, Message, Control, Closed, Failed }
+
 /// <summary>
 /// The server side of RFC 6455 on the stream of an upgraded HTTP/1.1 request. Why our own: a frame
 /// is written as one pre-encoded array (a broadcast encodes it once for all sockets; server frames are
@@ -148,65 +151,113 @@ internal sealed class WebSocketConnection
     }
 
     // ---- reading ----
+    // The caller's loop owns the awaits (TryRead, then WaitForDataAsync/ReadAsync when more is needed),
+    // so a connection keeps no async frame of its own between messages.
 
     private enum FrameStatus { NeedMore, Complete, TooLarge, Invalid }
 
     private readonly record struct ClientFrame(Opcode Opcode, bool Fin, ReadOnlyMemory<byte> Payload);
 
-    /// <summary>The next whole message; null when the client closed (its close frame is answered) or the stream ended.</summary>
-    public async ValueTask<WebSocketMessage?> ReceiveAsync(int limit)
+    /// <summary>
+    /// Takes the next frame from the bytes received so far. <paramref name="reply"/> is a frame the caller
+    /// must write before reading on (a pong, or the close frame that answers a close or reports a failure).
+    /// </summary>
+    public WebSocketReadStatus TryRead(int limit, out WebSocketMessage message, out byte[]? reply, out int needed)
     {
-        while (true)
+        message = default;
+        reply = null;
+        var status = TryTakeFrame(limit, out var frame, out needed);
+        if (status == FrameStatus.NeedMore) return WebSocketReadStatus.NeedMore;
+        if (status != FrameStatus.Complete) return Fail(status == FrameStatus.TooLarge ? WebSocketError.TooLarge : WebSocketError.Protocol, out message, out reply);
+        switch (frame.Opcode)
         {
-            var status = TryTakeFrame(limit, out var frame, out int needed);
-            if (status == FrameStatus.NeedMore)
-            {
-                if (!await FillAsync(needed)) return null;
-                continue;
-            }
-            if (status != FrameStatus.Complete) return await FailAsync(status == FrameStatus.TooLarge ? WebSocketError.TooLarge : WebSocketError.Protocol);
-            switch (frame.Opcode)
-            {
-                case Opcode.Ping:
-                    await WriteAsync(Frame(Opcode.Pong, frame.Payload.Span));
-                    continue;
-                case Opcode.Pong:
-                    continue;
-                case Opcode.Close:
-                    // Echo the client's status code, unless our own close frame went first.
-                    if (Interlocked.Exchange(ref _closeSent, 1) == 0)
-                        await WriteAsync(Frame(Opcode.Close, frame.Payload.Length >= 2 ? frame.Payload.Span[..2] : []));
-                    return null;
-            }
-            // Data: a whole frame, or the fragments of one message (control frames may come in between).
-            if ((frame.Opcode == Opcode.Continuation) != (_fragments is not null)) return await FailAsync(WebSocketError.Protocol);
-            if (frame.Fin && _fragments is null) return await DecodeAsync(frame.Opcode == Opcode.Binary, frame.Payload.Span.ToArray());
+            case Opcode.Ping:
+                reply = Frame(Opcode.Pong, frame.Payload.Span);
+                return WebSocketReadStatus.Control;
+            case Opcode.Pong:
+                return WebSocketReadStatus.Control;
+            case Opcode.Close:
+                // Echo the client's status code, unless our own close frame went first.
+                if (Interlocked.Exchange(ref _closeSent, 1) == 0)
+                    reply = Frame(Opcode.Close, frame.Payload.Length >= 2 ? frame.Payload.Span[..2] : []);
+                return WebSocketReadStatus.Closed;
+        }
+        // Data: a whole frame, or the fragments of one message (control frames may come in between).
+        if ((frame.Opcode == Opcode.Continuation) != (_fragments is not null)) return Fail(WebSocketError.Protocol, out message, out reply);
+        byte[] payload;
+        bool binary;
+        if (frame.Fin && _fragments is null)
+        {
+            payload = frame.Payload.Span.ToArray();
+            binary = frame.Opcode == Opcode.Binary;
+        }
+        else
+        {
             if (_fragments is null)
             {
                 _fragments = new MemoryStream();
                 _fragmentsBinary = frame.Opcode == Opcode.Binary;
             }
             _fragments.Write(frame.Payload.Span);
-            if (!frame.Fin) continue;
-            var whole = _fragments.ToArray();
+            if (!frame.Fin) return WebSocketReadStatus.Control;
+            payload = _fragments.ToArray();
+            binary = _fragmentsBinary;
             _fragments = null;
-            return await DecodeAsync(_fragmentsBinary, whole);
         }
-    }
-
-    private async ValueTask<WebSocketMessage?> DecodeAsync(bool binary, byte[] payload)
-    {
-        if (binary) return new WebSocketMessage("", payload);
-        try { return new WebSocketMessage(StrictUtf8.GetString(payload), null); }
-        catch (DecoderFallbackException) { return await FailAsync(WebSocketError.InvalidText); }
+        if (binary)
+        {
+            message = new WebSocketMessage("", payload);
+            return WebSocketReadStatus.Message;
+        }
+        try { message = new WebSocketMessage(StrictUtf8.GetString(payload), null); }
+        catch (DecoderFallbackException) { return Fail(WebSocketError.InvalidText, out message, out reply); }
+        return WebSocketReadStatus.Message;
     }
 
     // The status codes of RFC 6455 §7.4.1: protocol error, invalid payload data, message too big.
-    private async ValueTask<WebSocketMessage?> FailAsync(WebSocketError error)
+    private WebSocketReadStatus Fail(WebSocketError error, out WebSocketMessage message, out byte[]? reply)
     {
-        await CloseAsync(error switch { WebSocketError.TooLarge => 1009, WebSocketError.InvalidText => 1007, _ => 1002 });
-        return new WebSocketMessage("", null, error);
+        message = new WebSocketMessage("", null, error);
+        ushort status = error switch { WebSocketError.TooLarge => 1009, WebSocketError.InvalidText => 1007, _ => 1002 };
+        reply = Interlocked.Exchange(ref _closeSent, 1) == 0 ? Frame(Opcode.Close, [(byte)(status >> 8), (byte)status]) : null;
+        return WebSocketReadStatus.Failed;
     }
+
+    /// <summary>Nothing received is pending: the caller should wait with <see cref="WaitForDataAsync"/>.</summary>
+    public bool IsDrained => _start == _end;
+
+    /// <summary>Waits for data without a buffer (zero-byte read): thousands of idle sockets hold nothing here.</summary>
+    public ValueTask<int> WaitForDataAsync()
+    {
+        ReleaseBuffer();
+        return _stream.ReadAsync(Memory<byte>.Empty);
+    }
+
+    /// <summary>Reads more bytes into the pending buffer, with room for at least <paramref name="needed"/> pending bytes; 0 at the end.</summary>
+    public ValueTask<int> ReadAsync(int needed)
+    {
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReadChunk, needed));
+            _start = _end = 0;
+        }
+        else if (_buffer.Length - _start < needed)
+        {
+            var larger = needed > _buffer.Length ? ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReadChunk)) : _buffer;
+            Buffer.BlockCopy(_buffer, _start, larger, 0, _end - _start);
+            if (!ReferenceEquals(larger, _buffer)) ArrayPool<byte>.Shared.Return(_buffer);
+            (_buffer, _end, _start) = (larger, _end - _start, 0);
+        }
+        else if (_end == _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            (_end, _start) = (_end - _start, 0);
+        }
+        return _stream.ReadAsync(_buffer.AsMemory(_end));
+    }
+
+    /// <summary>Adds what <see cref="ReadAsync"/> read to the pending bytes.</summary>
+    public void Commit(int read) => _end += read;
 
     /// <summary>Parses one frame from the pending bytes, unmasking its payload in place.</summary>
     private FrameStatus TryTakeFrame(int limit, out ClientFrame frame, out int needed)
@@ -243,34 +294,6 @@ internal sealed class WebSocketConnection
         frame = new ClientFrame(opcode, fin, _buffer.AsMemory(_start + header, (int)length));
         _start += needed;
         return FrameStatus.Complete;
-    }
-
-    /// <summary>Reads until at least <paramref name="needed"/> bytes are pending; false at the end of the stream.</summary>
-    private async ValueTask<bool> FillAsync(int needed)
-    {
-        if (_start == _end)
-        {
-            ReleaseBuffer();
-            // Wait for data without a buffer: thousands of idle sockets hold nothing here.
-            _ = await _stream.ReadAsync(Memory<byte>.Empty);
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReadChunk, needed));
-        }
-        else if (_buffer!.Length - _start < needed)
-        {
-            var larger = needed > _buffer.Length ? ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReadChunk)) : _buffer;
-            Buffer.BlockCopy(_buffer, _start, larger, 0, _end - _start);
-            if (!ReferenceEquals(larger, _buffer)) ArrayPool<byte>.Shared.Return(_buffer);
-            (_buffer, _end, _start) = (larger, _end - _start, 0);
-        }
-        else if (_end == _buffer.Length)
-        {
-            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-            (_end, _start) = (_end - _start, 0);
-        }
-        int read = await _stream.ReadAsync(_buffer.AsMemory(_end));
-        if (read == 0) return false;
-        _end += read;
-        return true;
     }
 
     private void ReleaseBuffer()

@@ -38,11 +38,17 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
     private sealed class Client
     {
         private readonly object _gate = new();
-        private Task _tail = Task.CompletedTask;
+        private Queue<Func<Task>>? _pending;
+        private bool _running;
         // Its sockets, one per namespace; nearly always one, so an array instead of a dictionary.
         private Socket[] _sockets = [];
 
-        public Socket? Find(string ns) => Array.Find(Volatile.Read(ref _sockets), s => s.Namespace.Name == ns);
+        public Socket? Find(string ns)
+        {
+            foreach (var socket in Volatile.Read(ref _sockets))
+                if (socket.Namespace.Name == ns) return socket;
+            return null;
+        }
         public Socket[] All => Volatile.Read(ref _sockets);
 
         public bool TryAdd(Socket socket)
@@ -63,11 +69,38 @@ public sealed class SocketServer : IEngineHandler, IAsyncDisposable
         /// <summary>
         /// Runs work after the work queued before it: handlers of one client run in order, but
         /// the transport keeps reading meanwhile (a handler may wait for an ack from this client).
+        /// An idle client keeps no task chain, only this small state.
         /// </summary>
         public void Enqueue(Func<Task> work)
         {
-            lock (_gate) _tail = _tail.ContinueWith(_ => work(), CancellationToken.None,
-                TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            lock (_gate)
+            {
+                if (_running)
+                {
+                    (_pending ??= new Queue<Func<Task>>()).Enqueue(work);
+                    return;
+                }
+                _running = true;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Client.RunAsync(s.Work), (Client: this, Work: work), preferLocal: false);
+        }
+
+        private async Task RunAsync(Func<Task> work)
+        {
+            while (true)
+            {
+                try { await work(); }
+                catch (Exception) { /* handlers log their own failures; the next one still runs */ }
+                lock (_gate)
+                {
+                    if (_pending is not { Count: > 0 })
+                    {
+                        (_pending, _running) = (null, false);
+                        return;
+                    }
+                    work = _pending.Dequeue();
+                }
+            }
         }
     }
 
