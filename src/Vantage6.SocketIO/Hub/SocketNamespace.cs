@@ -94,8 +94,9 @@ public sealed class SocketNamespace
 
         void SendUnlessExcepted(Socket socket)
         {
-            foreach (var except in message.ExceptRooms)
-                if (IsMember(except, socket)) return;
+            var except = message.ExceptRooms;
+            for (int i = 0; i < except.Count; i++)
+                if (IsMember(except[i], socket)) return;
             socket.Session.Send(packet);
         }
     }
