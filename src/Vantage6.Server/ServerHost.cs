@@ -11,6 +11,7 @@ using Vantage6.Server.Infrastructure.Logging;
 using Vantage6.Server.Infrastructure.Mail;
 using Vantage6.Server.Jobs;
 using Vantage6.Server.Realtime;
+using Vantage6.SocketIO;
 
 namespace Vantage6.Server;
 
@@ -69,6 +70,7 @@ public static class ServerHost
         builder.Services.AddSingleton<RecoveryThrottle>();
         builder.Services.AddSingleton<IEventPublisher, InProcessEventPublisher>();
         builder.Services.AddRealtime(config);
+        builder.WebHost.UseSocketIOConnections(RealtimeSetup.Path);
         builder.Services.AddSingleton<ClusterLease>();
         builder.Services.AddHostedService<NodeStatusJob>();
         builder.Services.AddHostedService<RunCleanupJob>();

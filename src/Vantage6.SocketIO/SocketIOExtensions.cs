@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Vantage6.SocketIO.Engine;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +20,15 @@ public static class SocketIOExtensions
         services.AddSingleton<SocketServer>();
         return services;
     }
+
+    /// <summary>
+    /// Lets Kestrel hand connections that open with a websocket handshake to <paramref name="path"/> straight
+    /// to the Engine.IO server, without the HTTP layer (see <see cref="SocketConnectionMiddleware"/>).
+    /// Optional: without it the same requests are served through <see cref="UseSocketIO"/>.
+    /// </summary>
+    public static IWebHostBuilder UseSocketIOConnections(this IWebHostBuilder builder, string path = "/socket.io") =>
+        builder.ConfigureKestrel(options => options.ConfigureEndpointDefaults(listen => listen.Use(next =>
+            new SocketConnectionMiddleware(next, listen.ApplicationServices.GetRequiredService<SocketServer>().Engine, path).OnConnectionAsync)));
 
     /// <summary>
     /// Serves Engine.IO/Socket.IO at <paramref name="path"/> (with or without trailing slash). Put it first

@@ -8,10 +8,12 @@ namespace Vantage6.SocketIO.Tests;
 /// <summary>Websocket transport, the polling→websocket upgrade and heartbeats, over raw frames.</summary>
 public sealed class EngineWebSocketTests
 {
-    [Fact]
-    public async Task DirectWebSocket_OpenHasNoUpgradesAndCarriesEvents()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DirectWebSocket_OpenHasNoUpgradesAndCarriesEvents(bool bareConnections)
     {
-        await using var server = await DemoServer.StartAsync();
+        await using var server = await DemoServer.StartAsync(bareConnections: bareConnections);
         using var ws = await RawWebSocket.ConnectAsync(server.Url, "EIO=4&transport=websocket");
         var open = await ws.ReceiveAsync();
         Assert.StartsWith("0{", open);
@@ -23,10 +25,12 @@ public sealed class EngineWebSocketTests
         Assert.Equal("43/demo,3[\"hi\"]", await ws.ReceiveAsync());
     }
 
-    [Fact]
-    public async Task Upgrade_ProbeThenNoopReleasesPollThenWebSocketCarriesQueuedPackets()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Upgrade_ProbeThenNoopReleasesPollThenWebSocketCarriesQueuedPackets(bool bareConnections)
     {
-        await using var server = await DemoServer.StartAsync();
+        await using var server = await DemoServer.StartAsync(bareConnections: bareConnections);
         using var polling = new RawPollingClient(server.Url);
         await polling.HandshakeAsync();
         (await polling.PostAsync("40/demo,")).EnsureSuccessStatusCode();

@@ -100,4 +100,41 @@ public sealed class WebSocketFramingTests
             Assert.Contains("Sec-WebSocket-Version: 13", response, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WebSocket_IsServedOnTheBareConnectionOrThroughTheHttpLayer_Alike(bool bareConnections)
+    {
+        await using var server = await DemoServer.StartAsync(bareConnections: bareConnections);
+        using var client = await ConnectedAsync(server);
+        await client.SendTextAsync("42/demo,1[\"echo\",\"same\"]");
+        Assert.Equal("43/demo,1[\"same\"]", await client.ReceiveTextAsync());
+        Assert.Equal(bareConnections ? 0 : 1, server.HttpRequests);
+    }
+
+    [Fact]
+    public async Task Handshake_ArrivingInPieces_WithTheFirstFrameRightBehindIt_IsServed()
+    {
+        await using var server = await DemoServer.StartAsync();
+        var (client, response) = await FrameClient.ConnectAsync(server.Url, "EIO=4&transport=websocket", splitAt: 30, withFirstFrame: "40/demo,");
+        using (client)
+        {
+            Assert.StartsWith("HTTP/1.1 101", response);
+            Assert.StartsWith("0{", await client.ReceiveTextAsync());
+            Assert.StartsWith("40/demo,{\"sid\":", await client.ReceiveTextAsync());
+            Assert.Equal(0, server.HttpRequests);
+        }
+    }
+
+    [Theory]
+    [InlineData("EIO=3&transport=websocket", "400")]        // unsupported protocol: the HTTP layer's answer
+    [InlineData("EIO=4&transport=websocket&sid=nope", "400")] // unknown session
+    public async Task HandshakesTheBarePathDoesNotTake_GetTheHttpLayersAnswer(string query, string status)
+    {
+        await using var server = await DemoServer.StartAsync();
+        var (client, response) = await FrameClient.ConnectAsync(server.Url, query);
+        using (client) Assert.StartsWith($"HTTP/1.1 {status}", response);
+        Assert.Equal(1, server.HttpRequests);
+    }
 }

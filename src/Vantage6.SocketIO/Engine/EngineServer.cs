@@ -36,6 +36,8 @@ public sealed class EngineServer : IAsyncDisposable
     public int SessionCount => _sessions.Values.Count(s => s.State is not (EngineTransportState.Closing or EngineTransportState.Closed));
     public EngineOptions Options => _options;
 
+    internal bool IsPollingSession(string sid) => _sessions.TryGetValue(sid, out var session) && session.State == EngineTransportState.Polling;
+
     /// <summary>
     /// Answers one request. Not async itself: a websocket request stays in the returned task for the
     /// connection's whole life, and every async frame on that path would be kept per connection.
@@ -93,14 +95,21 @@ public sealed class EngineServer : IAsyncDisposable
 
     // ---- handshake ----
 
-    private EngineSession CreateSession(HttpContext context, bool webSocket)
+    private EngineSession CreateSession(HttpContext context, bool webSocket) =>
+        CreateSession(HeadersOf(context), context.Connection.RemoteIpAddress?.ToString(), webSocket);
+
+    private EngineSession CreateSession(IReadOnlyDictionary<string, string> headers, string? remoteAddress, bool webSocket)
+    {
+        var session = new EngineSession(NewId(), headers, remoteAddress, _options, _onSessionClosed, webSocket);
+        _sessions[session.Id] = session;
+        return session;
+    }
+
+    private static Dictionary<string, string> HeadersOf(HttpContext context)
     {
         var headers = new Dictionary<string, string>(context.Request.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in context.Request.Headers) headers[name] = value.ToString();
-        var session = new EngineSession(NewId(), headers, context.Connection.RemoteIpAddress?.ToString(),
-            _options, _onSessionClosed, webSocket);
-        _sessions[session.Id] = session;
-        return session;
+        return headers;
     }
 
     private string OpenPacket(EngineSession session, bool upgrades) =>
@@ -188,21 +197,42 @@ public sealed class EngineServer : IAsyncDisposable
 
     private enum UpgradeStep { AwaitProbe, AwaitUpgrade, Done }
 
-    /// <summary>
-    /// A websocket from handshake to close, in one async method (the only frame kept per connection): a
-    /// new session (direct websocket), or the upgrade of a polling session through its probe exchange.
-    /// </summary>
+    /// <summary>A websocket request that came through the HTTP layer (when the connection was not taken over before).</summary>
     private async Task WebSocketAsync(HttpContext context, EngineSession? upgrading)
     {
         if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
+        await RunWebSocketAsync(ws, HeadersOf(context), context.Connection.RemoteIpAddress?.ToString(), upgrading);
+    }
+
+    /// <summary>
+    /// A connection taken over before the HTTP layer (<see cref="SocketConnectionMiddleware"/>): answers the
+    /// handshake on the bare transport and runs the websocket there.
+    /// </summary>
+    internal Task RunConnectionAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, WebSocketRequestHead head)
+    {
+        EngineSession? upgrading = null;
+        if (head.Sid is { } sid && (!_sessions.TryGetValue(sid, out upgrading) || upgrading.State != EngineTransportState.Polling))
+            return Task.CompletedTask; // gone since the head was checked: the connection just ends
+        var ws = new WebSocketConnection(new ConnectionTransport(connection));
+        return RunWebSocketAsync(ws, head.Headers, head.RemoteAddress, upgrading, WebSocketConnection.SwitchingProtocols(head.Key));
+    }
+
+    /// <summary>
+    /// A websocket from handshake to close: a new session (direct websocket), or the upgrade of a polling
+    /// session through its probe exchange. One async method, so a connection keeps few frames.
+    /// </summary>
+    private async Task RunWebSocketAsync(WebSocketConnection ws, IReadOnlyDictionary<string, string> headers, string? remoteAddress,
+        EngineSession? upgrading, byte[]? handshakeAnswer = null)
+    {
         EngineSession? session = null;
         var step = upgrading is null ? UpgradeStep.Done : UpgradeStep.AwaitProbe;
         string reason = CloseReasons.TransportClose;
         try
         {
+            if (handshakeAnswer is not null) await ws.WriteAsync(handshakeAnswer);
             if (upgrading is null)
             {
-                session = CreateSession(context, webSocket: true);
+                session = CreateSession(headers, remoteAddress, webSocket: true);
                 await ws.WriteAsync(WebSocketConnection.TextFrame(OpenPacket(session, upgrades: false)));
                 session.AttachWebSocket(ws);
             }

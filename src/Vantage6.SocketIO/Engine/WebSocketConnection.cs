@@ -29,8 +29,7 @@ internal sealed class WebSocketConnection
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     private static readonly byte[] NormalClosure = Frame(Opcode.Close, [0x03, 0xE8]);
 
-    private readonly HttpContext _context;
-    private readonly Stream _stream;
+    private readonly WebSocketTransport _transport;
     // Bytes received but not yet parsed: rented only while some are pending.
     private byte[]? _buffer;
     private int _start, _end;
@@ -40,11 +39,7 @@ internal sealed class WebSocketConnection
     private int _closeSent;
     private int _ended;
 
-    private WebSocketConnection(HttpContext context, Stream stream)
-    {
-        _context = context;
-        _stream = stream;
-    }
+    internal WebSocketConnection(WebSocketTransport transport) => _transport = transport;
 
     internal enum Opcode : byte { Continuation = 0, Text = 1, Binary = 2, Close = 8, Ping = 9, Pong = 10 }
 
@@ -69,19 +64,24 @@ internal sealed class WebSocketConnection
             return null;
         }
         context.Response.Headers.Upgrade = "websocket";
-        context.Response.Headers.SecWebSocketAccept =
-            Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+        context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-        return new WebSocketConnection(context, stream);
+        return new WebSocketConnection(new UpgradedStreamTransport(context, stream));
     }
 
-    private static bool IsValidKey(string key)
+    private static string AcceptKey(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+
+    /// <summary>The 101 answer to a handshake read from a bare connection.</summary>
+    public static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(key)}\r\n\r\n");
+
+    internal static bool IsValidKey(string key)
     {
         Span<byte> decoded = stackalloc byte[24];
         return Convert.TryFromBase64String(key, decoded, out int length) && length == 16;
     }
 
-    private static bool HasToken(Microsoft.Extensions.Primitives.StringValues values, string token)
+    internal static bool HasToken(Microsoft.Extensions.Primitives.StringValues values, string token)
     {
         foreach (var value in values)
             foreach (var part in (value ?? "").Split(','))
@@ -132,7 +132,7 @@ internal sealed class WebSocketConnection
     }
 
     /// <summary>Writes one whole frame; usually completes at once (the connection's send loop does the I/O).</summary>
-    public ValueTask WriteAsync(byte[] frame) => _stream.WriteAsync(frame);
+    public ValueTask WriteAsync(byte[] frame) => _transport.WriteAsync(frame);
 
     /// <summary>Starts the closing handshake (once) with a status code; the client answers with its close frame.</summary>
     public async ValueTask CloseAsync(ushort status = 1000)
@@ -147,7 +147,7 @@ internal sealed class WebSocketConnection
     /// <summary>Drops the TCP connection, unless its request already ended; a pending receive ends.</summary>
     public void Abort()
     {
-        if (Volatile.Read(ref _ended) == 0) _context.Abort();
+        if (Volatile.Read(ref _ended) == 0) _transport.Abort();
     }
 
     // ---- reading ----
@@ -230,7 +230,7 @@ internal sealed class WebSocketConnection
     public ValueTask<int> WaitForDataAsync()
     {
         ReleaseBuffer();
-        return _stream.ReadAsync(Memory<byte>.Empty);
+        return _transport.ReadAsync(Memory<byte>.Empty);
     }
 
     /// <summary>Reads more bytes into the pending buffer, with room for at least <paramref name="needed"/> pending bytes; 0 at the end.</summary>
@@ -253,7 +253,7 @@ internal sealed class WebSocketConnection
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
             (_end, _start) = (_end - _start, 0);
         }
-        return _stream.ReadAsync(_buffer.AsMemory(_end));
+        return _transport.ReadAsync(_buffer.AsMemory(_end));
     }
 
     /// <summary>Adds what <see cref="ReadAsync"/> read to the pending bytes.</summary>

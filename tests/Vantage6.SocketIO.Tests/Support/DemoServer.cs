@@ -30,12 +30,19 @@ public sealed class DemoServer : IAsyncDisposable
     public SocketNamespace Demo => Server.Of("/demo");
     /// <summary>(socket id, reason) of every socket that left <c>/demo</c>.</summary>
     public ConcurrentQueue<(string Id, string Reason)> Disconnects { get; } = new();
+    /// <summary>Requests that went through the HTTP pipeline (a taken-over websocket connection never does).</summary>
+    public int HttpRequests => _httpRequests;
+    private int _httpRequests;
 
-    public static async Task<DemoServer> StartAsync(Action<SocketIOOptions>? configure = null, ISocketBackplane? backplane = null)
+    /// <param name="bareConnections">Websocket connections taken over before the HTTP layer (as the vantage6
+    /// server runs it); false serves them through the HTTP layer, the path every other host gets.</param>
+    public static async Task<DemoServer> StartAsync(Action<SocketIOOptions>? configure = null, ISocketBackplane? backplane = null,
+        bool bareConnections = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (bareConnections) builder.WebHost.UseSocketIOConnections();
         if (backplane is not null) builder.Services.AddSingleton(backplane);
         builder.Services.AddSocketIO(o =>
         {
@@ -43,10 +50,16 @@ public sealed class DemoServer : IAsyncDisposable
             configure?.Invoke(o);
         });
         var app = builder.Build();
+        DemoServer? self = null;
+        app.Use((context, next) =>
+        {
+            if (self is not null) Interlocked.Increment(ref self._httpRequests);
+            return next(context);
+        });
         app.UseSocketIO();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new DemoServer(app, address);
+        var server = self = new DemoServer(app, address);
         server.ConfigureDemo();
         return server;
     }

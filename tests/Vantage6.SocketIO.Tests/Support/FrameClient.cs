@@ -22,7 +22,10 @@ public sealed class FrameClient : IDisposable
     }
 
     /// <summary>Opens the connection and sends the handshake; returns the client and the server's status line and headers.</summary>
-    public static async Task<(FrameClient Client, string Response)> ConnectAsync(string baseUrl, string query, string version = "13")
+    /// <param name="splitAt">Sends the handshake in two writes, the second after a pause, split at this byte.</param>
+    /// <param name="withFirstFrame">Text of a frame sent in the same write as the end of the handshake.</param>
+    public static async Task<(FrameClient Client, string Response)> ConnectAsync(string baseUrl, string query, string version = "13",
+        int splitAt = 0, string? withFirstFrame = null)
     {
         var uri = new Uri(baseUrl);
         var tcp = new TcpClient();
@@ -31,7 +34,15 @@ public sealed class FrameClient : IDisposable
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = $"GET /socket.io/?{query} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                       $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: {version}\r\n\r\n";
-        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var bytes = Encoding.ASCII.GetBytes(request);
+        if (withFirstFrame is not null) bytes = [.. bytes, .. MaskedFrame(1, Encoding.UTF8.GetBytes(withFirstFrame), fin: true, masked: true)];
+        if (splitAt > 0)
+        {
+            await client._stream.WriteAsync(bytes.AsMemory(0, splitAt));
+            await Task.Delay(200);
+            bytes = bytes[splitAt..];
+        }
+        await client._stream.WriteAsync(bytes);
         var response = new StringBuilder();
         while (!response.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
@@ -50,7 +61,10 @@ public sealed class FrameClient : IDisposable
     }
 
     /// <summary>Sends one frame; masked unless told otherwise, as a client must.</summary>
-    public async Task SendFrameAsync(int opcode, byte[] payload, bool fin = true, bool masked = true)
+    public async Task SendFrameAsync(int opcode, byte[] payload, bool fin = true, bool masked = true) =>
+        await _stream.WriteAsync(MaskedFrame(opcode, payload, fin, masked));
+
+    private static byte[] MaskedFrame(int opcode, byte[] payload, bool fin, bool masked)
     {
         var frame = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
         byte maskBit = masked ? (byte)0x80 : (byte)0;
@@ -75,7 +89,7 @@ public sealed class FrameClient : IDisposable
             for (int i = 0; i < body.Length; i++) body[i] ^= mask[i & 3];
         }
         frame.AddRange(body);
-        await _stream.WriteAsync(frame.ToArray());
+        return frame.ToArray();
     }
 
     public Task SendTextAsync(string text, bool fin = true, int opcode = 1) => SendFrameAsync(opcode, Encoding.UTF8.GetBytes(text), fin);
