@@ -6,7 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ "${1:-}" == "sockets" ]]; then
   shift
-  exec dotnet run --project "$here/bench/Vantage6.SocketBench" -c Release -- "$@"
+  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 exec dotnet run --project "$here/bench/Vantage6.SocketBench" -c Release -- "$@"
 fi
 port="${V6_BENCH_PORT:-7611}"
 work="$(mktemp -d)"

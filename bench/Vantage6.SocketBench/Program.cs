@@ -39,6 +39,9 @@ await File.WriteAllTextAsync(yaml, $"""
 
 var self = Environment.ProcessPath!;
 var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+// bench/run.sh lets this process's socket completions run on its event thread (cheaper clients); the
+// measured server runs with the runtime's defaults, as vserver starts it.
+start.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
 if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(ServerChild).Assembly.Location);
 foreach (var a in new[] { "--serve", yaml, maxNodes.ToString() }) start.ArgumentList.Add(a);
 using var server = Process.Start(start)!;

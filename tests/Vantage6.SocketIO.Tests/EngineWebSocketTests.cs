@@ -78,7 +78,7 @@ public sealed class EngineWebSocketTests
         await using var server = await DemoServer.StartAsync(o =>
         {
             o.Engine.PingInterval = TimeSpan.FromMilliseconds(200);
-            o.Engine.PingTimeout = TimeSpan.FromMilliseconds(300);
+            o.Engine.PingTimeout = TimeSpan.FromMilliseconds(1000); // generous: CI runs test projects in parallel
         });
         using var answering = await RawWebSocket.ConnectAsync(server.Url, "EIO=4&transport=websocket");
         using var silent = await RawWebSocket.ConnectAsync(server.Url, "EIO=4&transport=websocket");

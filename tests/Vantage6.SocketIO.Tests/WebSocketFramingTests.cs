@@ -137,4 +137,18 @@ public sealed class WebSocketFramingTests
         using (client) Assert.StartsWith($"HTTP/1.1 {status}", response);
         Assert.Equal(1, server.HttpRequests);
     }
+
+    [Fact]
+    public async Task StoppingServer_ClosesBareWebSocketsWithGoingAway_AndStopsOnceTheyAnswer()
+    {
+        var server = await DemoServer.StartAsync();
+        using var client = await ConnectedAsync(server);
+        var stopping = server.DisposeAsync().AsTask();
+        (int Opcode, byte[] Payload)? frame;
+        while ((frame = await client.ReceiveFrameAsync()) is { Opcode: not 8 }) { }
+        Assert.NotNull(frame);
+        Assert.Equal(1001, frame.Value.Payload[0] << 8 | frame.Value.Payload[1]);
+        await client.SendFrameAsync(0x8, [0x03, 0xE9]);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

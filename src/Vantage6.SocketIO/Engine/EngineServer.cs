@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -12,7 +10,7 @@ namespace Vantage6.SocketIO.Engine;
 /// Engine.IO v4 over ASP.NET Core: handshake, long-polling, websocket (direct or upgraded), heartbeats
 /// through one shared sweep for all sessions.
 /// </summary>
-public sealed class EngineServer : IAsyncDisposable
+public sealed partial class EngineServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, EngineSession> _sessions = new();
     private readonly EngineOptions _options;
@@ -122,179 +120,6 @@ public sealed class EngineServer : IAsyncDisposable
         var session = CreateSession(context, webSocket: false);
         await WriteTextAsync(context.Response, OpenPacket(session, upgrades: true));
     }
-
-    // ---- polling ----
-
-    private async Task PollAsync(HttpContext context, EngineSession session)
-    {
-        if (session.State is EngineTransportState.Upgrading or EngineTransportState.WebSocket)
-        {
-            await WriteTextAsync(context.Response, "6");
-            return;
-        }
-        if (!session.TryBeginPoll())
-        {
-            session.Close(CloseReasons.TransportError, notifyClient: false);
-            await ErrorAsync(context.Response, 400, "Only one poll at a time");
-            return;
-        }
-        List<EnginePacket> packets;
-        try { packets = await session.TakeForPollAsync(context.RequestAborted); }
-        catch (OperationCanceledException) { return; }
-        if (packets.Count == 0)
-        {
-            await ErrorAsync(context.Response, 400, $"Invalid session {session.Id}");
-            return;
-        }
-        await WriteTextAsync(context.Response, EnginePayload.Encode(packets));
-        if (packets.Any(p => p.Type == EnginePacketType.Close)) session.Finish();
-    }
-
-    private async Task PostAsync(HttpContext context, EngineSession session)
-    {
-        if (session.State is not (EngineTransportState.Polling or EngineTransportState.Upgrading))
-        {
-            await ErrorAsync(context.Response, 400, "Invalid transport");
-            return;
-        }
-        var body = await ReadBodyAsync(context.Request, _options.MaxPayload, context.RequestAborted);
-        if (body is null)
-        {
-            session.Close(CloseReasons.TransportError, notifyClient: false);
-            await ErrorAsync(context.Response, 400, "Payload too large");
-            return;
-        }
-        if (!EnginePayload.TryDecode(body, out var packets))
-        {
-            session.Close(CloseReasons.ParseError, notifyClient: false);
-            await ErrorAsync(context.Response, 400, "Invalid payload");
-            return;
-        }
-        foreach (var packet in packets) await ReceiveAsync(session, packet);
-        context.Response.ContentType = "text/plain";
-        await context.Response.WriteAsync("ok");
-    }
-
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
-    {
-        if (request.ContentLength > limit) return null;
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(8192);
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                if (buffer.Length + read > limit) return null;
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(chunk); }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    // ---- websocket ----
-
-    private enum UpgradeStep { AwaitProbe, AwaitUpgrade, Done }
-
-    /// <summary>A websocket request that came through the HTTP layer (when the connection was not taken over before).</summary>
-    private async Task WebSocketAsync(HttpContext context, EngineSession? upgrading)
-    {
-        if (await WebSocketConnection.AcceptAsync(context) is not { } ws) return;
-        await RunWebSocketAsync(ws, HeadersOf(context), context.Connection.RemoteIpAddress?.ToString(), upgrading);
-    }
-
-    /// <summary>
-    /// A connection taken over before the HTTP layer (<see cref="SocketConnectionMiddleware"/>): answers the
-    /// handshake on the bare transport and runs the websocket there.
-    /// </summary>
-    internal Task RunConnectionAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, WebSocketRequestHead head)
-    {
-        EngineSession? upgrading = null;
-        if (head.Sid is { } sid && (!_sessions.TryGetValue(sid, out upgrading) || upgrading.State != EngineTransportState.Polling))
-            return Task.CompletedTask; // gone since the head was checked: the connection just ends
-        var ws = new WebSocketConnection(new ConnectionTransport(connection));
-        return RunWebSocketAsync(ws, head.Headers, head.RemoteAddress, upgrading, WebSocketConnection.SwitchingProtocols(head.Key));
-    }
-
-    /// <summary>
-    /// A websocket from handshake to close: a new session (direct websocket), or the upgrade of a polling
-    /// session through its probe exchange. One async method, so a connection keeps few frames.
-    /// </summary>
-    private async Task RunWebSocketAsync(WebSocketConnection ws, IReadOnlyDictionary<string, string> headers, string? remoteAddress,
-        EngineSession? upgrading, byte[]? handshakeAnswer = null)
-    {
-        EngineSession? session = null;
-        var step = upgrading is null ? UpgradeStep.Done : UpgradeStep.AwaitProbe;
-        string reason = CloseReasons.TransportClose;
-        try
-        {
-            if (handshakeAnswer is not null) await ws.WriteAsync(handshakeAnswer);
-            if (upgrading is null)
-            {
-                session = CreateSession(headers, remoteAddress, webSocket: true);
-                await ws.WriteAsync(WebSocketConnection.TextFrame(OpenPacket(session, upgrades: false)));
-                session.AttachWebSocket(ws);
-            }
-            while (session is null || session.State != EngineTransportState.Closed)
-            {
-                var status = ws.TryRead(_options.MaxPayload, out var message, out var reply, out int needed);
-                if (reply is not null) await ws.WriteAsync(reply);
-                if (status == WebSocketReadStatus.NeedMore)
-                {
-                    if (ws.IsDrained) _ = await ws.WaitForDataAsync();
-                    int read = await ws.ReadAsync(needed);
-                    if (read == 0) break;
-                    ws.Commit(read);
-                    continue;
-                }
-                if (status == WebSocketReadStatus.Control) continue;
-                if (status == WebSocketReadStatus.Closed) break;
-                if (status == WebSocketReadStatus.Failed)
-                {
-                    reason = message.Error == WebSocketError.TooLarge ? CloseReasons.TransportError : CloseReasons.ParseError;
-                    break;
-                }
-                if (step != UpgradeStep.Done)
-                {
-                    // The probe exchange: "2probe" answered by "3probe" (nothing may precede it), then "5".
-                    if (step == UpgradeStep.AwaitProbe && message.Text == "2probe" && upgrading!.BeginUpgrade())
-                    {
-                        await ws.WriteAsync(WebSocketConnection.TextFrame("3probe"));
-                        step = UpgradeStep.AwaitUpgrade;
-                        continue;
-                    }
-                    if (step == UpgradeStep.AwaitUpgrade && message.Text == "5" && upgrading!.AttachWebSocket(ws))
-                    {
-                        (session, step) = (upgrading, UpgradeStep.Done);
-                        continue;
-                    }
-                    // A failed upgrade leaves the session on polling (see finally).
-                    if (step == UpgradeStep.AwaitProbe) await ws.CloseAsync(1008);
-                    return;
-                }
-                EnginePacket packet;
-                if (message.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
-                else if (!EnginePacket.TryDecode(message.Text, out packet)) { reason = CloseReasons.ParseError; break; }
-                await ReceiveAsync(session!, packet);
-            }
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
-            reason = CloseReasons.TransportError;
-        }
-        finally
-        {
-            ws.Dispose();
-            if (session is null && step == UpgradeStep.AwaitUpgrade) upgrading!.AbandonUpgrade();
-        }
-        // After a closing handshake the request just ends, so the close frame is sent before the connection goes.
-        session?.Close(reason, notifyClient: false, abortTransport: !ws.CloseSent);
-    }
-
-    // A dropped or aborted connection surfaces as one of these from the upgraded stream.
-    private static bool IsTransportFailure(Exception ex) =>
-        ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
 
     // ---- packets ----
 

@@ -141,6 +141,13 @@ internal sealed class WebSocketConnection
         await WriteAsync(status == 1000 ? NormalClosure : Frame(Opcode.Close, [(byte)(status >> 8), (byte)status]));
     }
 
+    /// <summary><see cref="CloseAsync"/> for callers that cannot wait: a connection already gone is no error here.</summary>
+    public async Task CloseQuietlyAsync(ushort status)
+    {
+        try { await CloseAsync(status); }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException) { }
+    }
+
     /// <summary>Our close frame is written (the closing handshake started or was answered).</summary>
     public bool CloseSent => Volatile.Read(ref _closeSent) != 0;
 
