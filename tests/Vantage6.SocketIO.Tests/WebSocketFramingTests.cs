@@ -139,6 +139,30 @@ public sealed class WebSocketFramingTests
     }
 
     [Fact]
+    public async Task SlowReader_GetsEveryFrameWholeAndInOrder_WithoutHoldingUpOtherSockets()
+    {
+        await using var server = await DemoServer.StartAsync();
+        using var slow = await ConnectedAsync(server);
+        using var fast = await ConnectedAsync(server);
+        // 10 MB to a client that reads nothing yet: more than the kernel buffers take, so most of it
+        // waits on the server while the other socket is served.
+        const int Count = 40;
+        var payload = new string('z', 256 * 1024);
+        var fastReceived = Task.Run(async () =>
+        {
+            for (int i = 0; i < Count; i++)
+                Assert.Equal($"42/demo,[\"big\",{i},\"{payload}\"]", await fast.ReceiveTextAsync());
+        });
+        for (int i = 0; i < Count; i++) await server.Demo.EmitAsync("big", i, payload);
+        await fastReceived.WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (int i = 0; i < Count; i++)
+            Assert.Equal($"42/demo,[\"big\",{i},\"{payload}\"]", await slow.ReceiveTextAsync());
+        await slow.SendTextAsync("42/demo,1[\"echo\",\"still here\"]");
+        Assert.Equal("43/demo,1[\"still here\"]", await slow.ReceiveTextAsync());
+    }
+
+    [Fact]
     public async Task StoppingServer_ClosesBareWebSocketsWithGoingAway_AndStopsOnceTheyAnswer()
     {
         var server = await DemoServer.StartAsync();

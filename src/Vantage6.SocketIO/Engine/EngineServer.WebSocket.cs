@@ -86,7 +86,7 @@ public sealed partial class EngineServer
                     }
                     // A failed upgrade leaves the session on polling (see finally).
                     if (step == UpgradeStep.AwaitProbe) await ws.CloseAsync(1008);
-                    return;
+                    break;
                 }
                 EnginePacket packet;
                 if (message.Binary is { } bytes) packet = new EnginePacket(EnginePacketType.Message, "", bytes);
@@ -105,6 +105,7 @@ public sealed partial class EngineServer
         }
         // After a closing handshake the request just ends, so the close frame is sent before the connection goes.
         session?.Close(reason, notifyClient: false, abortTransport: !ws.CloseSent);
+        if (ws.CloseSent) await ws.DrainAsync();
     }
 
     // A dropped or aborted connection surfaces as one of these from the upgraded stream.

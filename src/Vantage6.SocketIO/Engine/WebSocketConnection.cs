@@ -134,6 +134,9 @@ internal sealed class WebSocketConnection
     /// <summary>Writes one whole frame; usually completes at once (the connection's send loop does the I/O).</summary>
     public ValueTask WriteAsync(byte[] frame) => _transport.WriteAsync(frame);
 
+    /// <summary>Waits (a bounded time) until the frames written so far have left.</summary>
+    public ValueTask DrainAsync() => _transport.DrainAsync();
+
     /// <summary>Starts the closing handshake (once) with a status code; the client answers with its close frame.</summary>
     public async ValueTask CloseAsync(ushort status = 1000)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Vantage6.SocketIO.Engine;
@@ -16,6 +17,8 @@ internal abstract class WebSocketTransport
     public abstract ValueTask<int> ReadAsync(Memory<byte> buffer);
     public abstract ValueTask WriteAsync(byte[] frame);
     public abstract void Abort();
+    /// <summary>Waits until frames already written have left (a bounded time): call before the connection ends.</summary>
+    public virtual ValueTask DrainAsync() => default;
 }
 
 /// <summary>The stream of an upgraded HTTP/1.1 request (Kestrel's HTTP layer serializes the writes).</summary>
@@ -28,12 +31,16 @@ internal sealed class UpgradedStreamTransport(HttpContext context, Stream stream
 
 /// <summary>
 /// A connection taken over from the HTTP layer before any request was parsed (see
-/// <see cref="SocketConnectionMiddleware"/>): the transport pipes directly, with no per-request state.
+/// <see cref="SocketConnectionMiddleware"/>): reads from the transport pipe, with no per-request state;
+/// writes straight to the socket where the transport has one (<see cref="DirectSocketOutput"/>), else
+/// to the output pipe.
 /// </summary>
 internal sealed class ConnectionTransport(ConnectionContext connection) : WebSocketTransport
 {
     private readonly PipeReader _input = connection.Transport.Input;
     private readonly PipeWriter _output = connection.Transport.Output;
+    private readonly DirectSocketOutput? _direct =
+        connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket ? new DirectSocketOutput(socket) : null;
     private readonly object _writeGate = new();
     // A flush is under way (the peer reads slowly); frames written meanwhile go out with the next flush.
     private Task? _flushing;
@@ -56,6 +63,7 @@ internal sealed class ConnectionTransport(ConnectionContext connection) : WebSoc
 
     public override ValueTask WriteAsync(byte[] frame)
     {
+        if (_direct is not null) return _direct.WriteAsync(frame);
         lock (_writeGate)
         {
             _output.Write(frame);
@@ -90,4 +98,7 @@ internal sealed class ConnectionTransport(ConnectionContext connection) : WebSoc
     }
 
     public override void Abort() => connection.Abort(new ConnectionAbortedException("websocket closed by the server"));
+
+    // The output pipe is flushed by the connection itself when it ends; the socket's backlog is ours.
+    public override ValueTask DrainAsync() => _direct?.DrainAsync() ?? default;
 }
