@@ -73,6 +73,38 @@ public sealed class EngineWebSocketTests
     }
 
     [Fact]
+    public async Task Heartbeat_FirstPingsOfSocketsThatConnectedTogether_AreSpreadOverHalfAnInterval()
+    {
+        await using var server = await DemoServer.StartAsync(o =>
+        {
+            o.Engine.PingInterval = TimeSpan.FromMilliseconds(1000);
+            o.Engine.PingTimeout = TimeSpan.FromSeconds(10);
+            o.Engine.HeartbeatResolution = TimeSpan.FromMilliseconds(20);
+        });
+        var sockets = new System.Collections.Concurrent.ConcurrentBag<RawWebSocket>();
+        try
+        {
+            // Each clock starts before its connection exists, so it can only overstate the server's delay.
+            var firstPings = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var ws = await RawWebSocket.ConnectAsync(server.Url, "EIO=4&transport=websocket");
+                sockets.Add(ws);
+                await ws.ReceiveUntilAsync(f => f == "2");
+                return clock.Elapsed.TotalMilliseconds;
+            }));
+            // No first ping before half an interval; not all in the same moment (12 random delays within
+            // 500 ms all falling within 100 ms of each other is a one-in-millions event).
+            Assert.All(firstPings, ms => Assert.True(ms >= 500, $"first ping after {ms:F0} ms"));
+            Assert.True(firstPings.Max() - firstPings.Min() >= 100, $"first pings within {firstPings.Max() - firstPings.Min():F0} ms");
+        }
+        finally
+        {
+            foreach (var ws in sockets) ws.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Heartbeat_PingsAndClosesSilentClientWithPingTimeout()
     {
         await using var server = await DemoServer.StartAsync(o =>

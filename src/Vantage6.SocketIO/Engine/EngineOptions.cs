@@ -14,9 +14,10 @@ public sealed class EngineOptions
     /// <summary>How often heartbeats are checked; null derives it from the ping settings.</summary>
     public TimeSpan? HeartbeatResolution { get; set; }
 
+    // Fine enough that the spread first pings stay spread (a sweep pings every session that is due).
     internal TimeSpan SweepPeriod =>
         HeartbeatResolution ?? TimeSpan.FromMilliseconds(Math.Clamp(
-            Math.Min(PingInterval.TotalMilliseconds, PingTimeout.TotalMilliseconds) / 5, 10, 1000));
+            Math.Min(PingInterval.TotalMilliseconds, PingTimeout.TotalMilliseconds) / 20, 10, 250));
 
     internal bool IsOriginAllowed(string origin) =>
         AllowedOrigins.Any(o => o == "*" || string.Equals(o, origin, StringComparison.OrdinalIgnoreCase));

@@ -29,7 +29,10 @@ public sealed class EngineSession
         _options = options;
         _onClosed = onClosed;
         State = webSocket ? EngineTransportState.WebSocket : EngineTransportState.Polling;
-        _nextPingAt = Environment.TickCount64 + (long)options.PingInterval.TotalMilliseconds;
+        // The first ping comes after a random half to whole interval: sockets that connected together (a
+        // server restart, a burst of nodes) are not pinged together, so their pongs do not arrive in one
+        // burst every interval. A client only requires a ping within interval + timeout.
+        _nextPingAt = Environment.TickCount64 + (long)(options.PingInterval.TotalMilliseconds * (0.5 + Random.Shared.NextDouble() / 2));
     }
 
     public string Id { get; }
