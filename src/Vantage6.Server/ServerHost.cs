@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql.NameTranslation;
 using Vantage6.Common;
 using Vantage6.Common.Configuration;
 using Vantage6.Server.Api;
@@ -136,10 +135,6 @@ public static class ServerHost
         return SqliteTuning.UsesWal(connection);
     }
 
-    // One shared instance: EF Core compares options by value, so a new translator per server would make it
-    // build a new internal service provider for every server in a process.
-    private static readonly NpgsqlNullNameTranslator KeepNames = new();
-
     // Id lists (Contains) travel as one parameter (a JSON array in SQLite, an array in PostgreSQL): the SQL then
     // stays the same whatever the list holds, so EF Core reuses it instead of generating it per request.
     public static void ConfigureDatabase(DbContextOptionsBuilder o, DatabaseUri database)
@@ -149,12 +144,7 @@ public static class ServerHost
             o.UseSqlite(database.ConnectionString + ";Foreign Keys=False",
                 s => s.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter));
         else
-            o.UseNpgsql(database.ConnectionString, n =>
-            {
-                n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter);
-                n.MapEnum<Operation>("operation", nameTranslator: KeepNames);
-                n.MapEnum<Scope>("scope", nameTranslator: KeepNames);
-            });
+            PostgresOnly.UseNpgsql(o, database.ConnectionString);
         o.UseQueryTrackingBehavior(QueryTrackingBehavior.TrackAll);
     }
 

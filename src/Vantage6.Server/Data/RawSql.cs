@@ -31,5 +31,5 @@ internal static class RawSql
     public static object DateParameter(V6DbContext db, DateTime utc) =>
         db.Database.IsSqlite()
             ? SqliteDateTimeConverter.Format(utc)
-            : new Npgsql.NpgsqlParameter { Value = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Timestamp };
+            : PostgresOnly.Timestamp(utc);
 }

@@ -24,8 +24,7 @@ internal static class SchemaUpdater
             if (!sqlite)
             {
                 await CreatePostgresEnumsAsync(conn, ct);
-                // Connections opened before the enum types existed do not know them yet.
-                if (conn is Npgsql.NpgsqlConnection npgsql) await npgsql.ReloadTypesAsync(ct);
+                await PostgresOnly.ReloadTypesAsync(conn, ct);
             }
             foreach (var table in Schema.Tables)
             {

@@ -1,5 +1,6 @@
-using Npgsql;
+using System.Data.Common;
 using Vantage6.Common.Configuration;
+using Vantage6.Server.Data;
 
 namespace Vantage6.Server.Jobs;
 
@@ -12,7 +13,7 @@ namespace Vantage6.Server.Jobs;
 public sealed class ClusterLease(DatabaseUri database, ILogger<ClusterLease> logger) : IAsyncDisposable
 {
     private const long AdvisoryKey = 0x76365F6A6F6273; // "v6_jobs"
-    private NpgsqlConnection? _connection;
+    private DbConnection? _connection;
     private FileStream? _lockFile;
 
     public bool IsHeld => _connection is not null || _lockFile is not null || database.SqliteFile is null && database.Kind == DatabaseKind.Sqlite;
@@ -24,21 +25,14 @@ public sealed class ClusterLease(DatabaseUri database, ILogger<ClusterLease> log
         try
         {
             if (database.Kind == DatabaseKind.PostgreSql)
-            {
-                // Unpooled: closing the connection ends the session and so releases the lock.
-                var conn = new NpgsqlConnection(database.ConnectionString + ";Pooling=false");
-                await conn.OpenAsync(ct);
-                await using var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryKey})", conn);
-                if (await cmd.ExecuteScalarAsync(ct) is true) { _connection = conn; }
-                else await conn.DisposeAsync();
-            }
+                _connection = await PostgresOnly.TryAdvisoryLockAsync(database.ConnectionString, AdvisoryKey, ct);
             else if (database.SqliteFile is { } file)
             {
                 _lockFile = new FileStream(file + ".jobs.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
         }
         catch (IOException) { /* another process holds it */ }
-        catch (NpgsqlException e) { logger.LogWarning("Could not check the background-job lease: {Message}", e.Message); }
+        catch (DbException e) { logger.LogWarning("Could not check the background-job lease: {Message}", e.Message); }
         if (IsHeld) logger.LogInformation("This server runs the background jobs");
         return IsHeld;
     }
