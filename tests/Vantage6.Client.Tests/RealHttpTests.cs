@@ -23,23 +23,7 @@ public sealed class ListeningServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        var config = ServerConfigLoader.FromYaml($"""
-            description: client test server
-            ip: 127.0.0.1
-            port: 7601
-            api_path: /api
-            uri: {_database.Uri}
-            allow_drop_all: false
-            jwt_secret_key: test-secret-key-that-is-long-enough
-            logging:
-              level: WARNING
-              file: test.log
-              use_console: false
-              backup_count: 1
-              max_size: 1024
-              format: "%(message)s"
-              datefmt: ""
-            """);
+        var config = ServerConfigLoader.FromYaml(TestServerYaml.For("client test server", _database.Uri, allowDropAll: false));
         _app = ServerHost.Build(config, new ServerRunOptions { Urls = "http://127.0.0.1:0" });
         await ServerHost.InitializeAsync(_app);
         await _app.StartAsync();

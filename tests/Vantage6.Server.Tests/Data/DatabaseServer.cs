@@ -33,23 +33,7 @@ public sealed class DatabaseServer : IAsyncDisposable
 
     public static async Task<DatabaseServer> StartAsync(string uri)
     {
-        var config = ServerConfigLoader.FromYaml($"""
-            description: data test server
-            ip: 127.0.0.1
-            port: 7601
-            api_path: /api
-            uri: {uri}
-            allow_drop_all: false
-            jwt_secret_key: data-test-secret-key-that-is-long-enough
-            logging:
-              level: WARNING
-              file: test.log
-              use_console: false
-              backup_count: 1
-              max_size: 1024
-              format: "%(message)s"
-              datefmt: ""
-            """);
+        var config = ServerConfigLoader.FromYaml(TestServerYaml.For("data test server", uri, allowDropAll: false));
         var app = ServerHost.Build(config, new ServerRunOptions { ConfigureBuilder = b => b.WebHost.UseTestServer() });
         try
         {

@@ -40,24 +40,7 @@ public class V6TestServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        Config = ServerConfigLoader.FromYaml($"""
-            description: test server
-            ip: 127.0.0.1
-            port: 7601
-            api_path: /api
-            uri: {_database.Uri}
-            allow_drop_all: true
-            jwt_secret_key: test-secret-key-that-is-long-enough
-            logging:
-              level: WARNING
-              file: test.log
-              use_console: false
-              backup_count: 1
-              max_size: 1024
-              format: "%(message)s"
-              datefmt: ""
-            {ExtraYaml}
-            """);
+        Config = ServerConfigLoader.FromYaml(TestServerYaml.For("test server", _database.Uri, allowDropAll: true, ExtraYaml));
         _app = ListenOnLoopback
             ? ServerHost.Build(Config, new ServerRunOptions { Urls = "http://127.0.0.1:0" })
             : ServerHost.Build(Config, new ServerRunOptions { ConfigureBuilder = b => b.WebHost.UseTestServer() });
