@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Vantage6.Common.Configuration;
 using Vantage6.Server;
 using Vantage6.Server.Data;
+using Vantage6.Server.Tests.Support;
 
 namespace Vantage6.Admin.Tests.Support;
 
@@ -34,23 +35,7 @@ public sealed class AdminFixture : IAsyncDisposable
 
     public static async Task<AdminFixture> CreateAsync(bool allowDropAll = false) => new(await TestDatabase.CreateAsync(), allowDropAll);
 
-    private static string ConfigYaml(string uri, bool allowDropAll) => $"""
-        description: admin test server
-        ip: 127.0.0.1
-        port: 7601
-        api_path: /api
-        uri: {uri}
-        allow_drop_all: {(allowDropAll ? "true" : "false")}
-        jwt_secret_key: test-secret-key-that-is-long-enough
-        logging:
-          level: WARNING
-          file: test.log
-          use_console: false
-          backup_count: 1
-          max_size: 1024
-          format: "%(message)s"
-          datefmt: ""
-        """;
+    private static string ConfigYaml(string uri, bool allowDropAll) => TestServerYaml.For("admin test server", uri, allowDropAll);
 
     public V6DbContext OpenDb() => AdminDatabase.Open(Config.Uri, DataDirectory);
 
