@@ -73,29 +73,7 @@ public sealed class Sandbox : IDisposable
     /// <summary>What Ctrl+C in its console does to a process: SIGINT.</summary>
     public static void Interrupt(Process process) => Kill(process.Id, 2);
 
-    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        info.ArgumentList.Add(VserverDll);
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        info.Environment["HOME"] = Root;
-        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(Root, "config");
-        info.Environment["XDG_DATA_HOME"] = Path.Combine(Root, "data");
-        info.Environment["XDG_CACHE_HOME"] = Path.Combine(Root, "cache");
-        info.Environment["XDG_CONFIG_DIRS"] = Path.Combine(Root, "etc-xdg");
-        info.Environment["XDG_DATA_DIRS"] = Path.Combine(Root, "share");
-        info.Environment["NO_COLOR"] = "1";
-        info.Environment.Remove("VANTAGE6_DB_URI");
-        info.Environment.Remove("VANTAGE6_CONFIG_NAME");
-        return info;
-    }
+    private ProcessStartInfo StartInfo(IEnumerable<string> arguments) => SandboxedProcess.StartInfo(Root, VserverDll, arguments);
 
     /// <summary>Writes a user-level configuration with the settings a test needs.</summary>
     public string WriteUserConfig(string name, string yaml)

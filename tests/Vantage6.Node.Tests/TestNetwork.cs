@@ -189,30 +189,7 @@ public sealed class TestNetwork : IAsyncLifetime
         return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : null;
     }
 
-    public ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["HOME"] = Root;
-        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(Root, "config");
-        info.Environment["XDG_DATA_HOME"] = Path.Combine(Root, "data");
-        info.Environment["XDG_CACHE_HOME"] = Path.Combine(Root, "cache");
-        info.Environment["XDG_CONFIG_DIRS"] = Path.Combine(Root, "etc-xdg");
-        info.Environment["XDG_DATA_DIRS"] = Path.Combine(Root, "share");
-        info.Environment["NO_COLOR"] = "1";
-        info.Environment.Remove("VANTAGE6_DB_URI");
-        info.Environment.Remove("VANTAGE6_CONFIG_NAME");
-        info.Environment.Remove("PRIVATE_KEY");
-        return info;
-    }
+    public ProcessStartInfo StartInfo(string dll, IEnumerable<string> args) => SandboxedProcess.StartInfo(Root, dll, args);
 
     public async Task<ProcessResult> RunAsync(string dll, IEnumerable<string> args, int timeoutSeconds = 120, string? input = null)
     {
