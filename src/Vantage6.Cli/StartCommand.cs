@@ -114,26 +114,9 @@ internal static class StartCommand
     /// <summary>Runs this same program with the hidden <c>run</c> command, detached from our console.</summary>
     private static Process Launch(ResolvedConfig resolved, string ip, int port)
     {
-        var self = Environment.ProcessPath ?? throw new CliException("Cannot find the path of this program");
-        var info = new ProcessStartInfo(self)
-        {
-            UseShellExecute = false,
-            // Our own pipes, closed right away: the server must not hold the caller's console or output pipe open.
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Directory.GetCurrentDirectory(),
-        };
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            info.ArgumentList.Add(typeof(StartCommand).Assembly.Location);
-        foreach (var a in new[] { RunCommand.Name, "--instance", resolved.Instance.Key, "--config", resolved.File, "--ip", ip, "--port", port.ToString() })
-            info.ArgumentList.Add(a);
-        if (resolved.Environment is { } env) { info.ArgumentList.Add("--environment"); info.ArgumentList.Add(env); }
-        var child = Process.Start(info) ?? throw new CliException("Could not start the server process");
-        child.StandardInput.Close();
-        child.StandardOutput.Close();
-        child.StandardError.Close();
-        return child;
+        var args = new List<string> { RunCommand.Name, "--instance", resolved.Instance.Key, "--config", resolved.File, "--ip", ip, "--port", port.ToString() };
+        if (resolved.Environment is { } env) args.AddRange(["--environment", env]);
+        return DetachedSelf.Start(typeof(StartCommand).Assembly, args, "the server process");
     }
 
     private static async Task<bool> WaitUntilHealthyAsync(Process child, string apiUrl)

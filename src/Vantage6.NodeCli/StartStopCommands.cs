@@ -61,26 +61,8 @@ internal static class StartStopCommands
         return command;
     }
 
-    private static Process Launch(NodeInstance instance, string file)
-    {
-        var self = Environment.ProcessPath ?? throw new CliException("Cannot find the path of this program");
-        var info = new ProcessStartInfo(self)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Directory.GetCurrentDirectory(),
-        };
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            info.ArgumentList.Add(typeof(StartStopCommands).Assembly.Location);
-        foreach (var a in new[] { "run", "--instance", instance.Key, "--config", file }) info.ArgumentList.Add(a);
-        var child = Process.Start(info) ?? throw new CliException("Could not start the node process");
-        child.StandardInput.Close();
-        child.StandardOutput.Close();
-        child.StandardError.Close();
-        return child;
-    }
+    private static Process Launch(NodeInstance instance, string file) =>
+        DetachedSelf.Start(typeof(StartStopCommands).Assembly, ["run", "--instance", instance.Key, "--config", file], "the node process");
 
     /// <summary>Null once the node reports ready; else the reason it ended (or that it is still connecting).</summary>
     private static async Task<string?> WaitReadyAsync(Process child, string logFile, long offset, NodeInstance instance)
