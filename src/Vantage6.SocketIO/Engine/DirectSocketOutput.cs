@@ -16,7 +16,7 @@ internal sealed class DirectSocketOutput
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
     private readonly Socket _socket;
     private readonly Lock _gate = new();
-    // Frames (or the unsent rest of one) the kernel did not take yet; null while there are none.
+    // Frames (or the unsent rest of one) the kernel did not take yet; created at the first partial send.
     private Queue<ReadOnlyMemory<byte>>? _backlog;
     private Task? _sending;
     private bool _failed;

@@ -20,12 +20,12 @@ public sealed partial class EngineServer
     /// A connection taken over before the HTTP layer (<see cref="SocketConnectionMiddleware"/>): answers the
     /// handshake on the bare transport and runs the websocket there.
     /// </summary>
-    internal Task RunConnectionAsync(ConnectionContext connection, WebSocketRequestHead head)
+    internal Task RunConnectionAsync(ConnectionContext connection, System.Net.Sockets.Socket socket, WebSocketRequestHead head)
     {
         EngineSession? upgrading = null;
         if (head.Sid is { } sid && (!_sessions.TryGetValue(sid, out upgrading) || upgrading.State != EngineTransportState.Polling))
             return Task.CompletedTask; // gone since the head was checked: the connection just ends
-        var ws = new WebSocketConnection(new ConnectionTransport(connection));
+        var ws = new WebSocketConnection(new ConnectionTransport(connection, socket));
         return RunWebSocketAsync(ws, head.Headers, head.RemoteAddress, upgrading, WebSocketConnection.SwitchingProtocols(head.Key),
             connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default);
     }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Vantage6.SocketIO.Engine;
 
@@ -25,9 +26,11 @@ public sealed class SocketConnectionMiddleware(ConnectionDelegate next, EngineSe
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var head = await PeekAsync(connection);
+        // Only a connection with a socket under it is taken over: its frames are written to the socket directly.
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        var head = socket is null ? null : await PeekAsync(connection);
         if (head is null) await next(connection);
-        else await engine.RunConnectionAsync(connection, head);
+        else await engine.RunConnectionAsync(connection, socket!, head);
     }
 
     /// <summary>The checked handshake (its bytes consumed), or null with every byte left for the HTTP layer.</summary>

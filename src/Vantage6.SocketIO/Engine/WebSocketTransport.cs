@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Vantage6.SocketIO.Engine;
@@ -32,18 +32,12 @@ internal sealed class UpgradedStreamTransport(HttpContext context, Stream stream
 /// <summary>
 /// A connection taken over from the HTTP layer before any request was parsed (see
 /// <see cref="SocketConnectionMiddleware"/>): reads from the transport pipe, with no per-request state;
-/// writes straight to the socket where the transport has one (<see cref="DirectSocketOutput"/>), else
-/// to the output pipe.
+/// writes straight to the socket (<see cref="DirectSocketOutput"/>).
 /// </summary>
-internal sealed class ConnectionTransport(ConnectionContext connection) : WebSocketTransport
+internal sealed class ConnectionTransport(ConnectionContext connection, Socket socket) : WebSocketTransport
 {
     private readonly PipeReader _input = connection.Transport.Input;
-    private readonly PipeWriter _output = connection.Transport.Output;
-    private readonly DirectSocketOutput? _direct =
-        connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket ? new DirectSocketOutput(socket) : null;
-    private readonly object _writeGate = new();
-    // A flush is under way (the peer reads slowly); frames written meanwhile go out with the next flush.
-    private Task? _flushing;
+    private readonly DirectSocketOutput _output = new(socket);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer) =>
         _input.TryRead(out var result) ? new ValueTask<int>(Take(result, buffer)) : ReadSlowAsync(buffer);
@@ -61,44 +55,9 @@ internal sealed class ConnectionTransport(ConnectionContext connection) : WebSoc
         return count == 0 && data.IsEmpty && result.IsCompleted ? 0 : count;
     }
 
-    public override ValueTask WriteAsync(byte[] frame)
-    {
-        if (_direct is not null) return _direct.WriteAsync(frame);
-        lock (_writeGate)
-        {
-            _output.Write(frame);
-            if (_flushing is { } pending) return new ValueTask(pending);
-            var flush = _output.FlushAsync();
-            if (flush.IsCompletedSuccessfully) return default;
-            _flushing = FinishFlushAsync(flush);
-            return new ValueTask(_flushing);
-        }
-    }
-
-    // Waits for the slow flush, then flushes what was written meanwhile, until nothing is left.
-    private async Task FinishFlushAsync(ValueTask<FlushResult> flush)
-    {
-        try
-        {
-            while (true)
-            {
-                await flush;
-                lock (_writeGate)
-                {
-                    if (_output.UnflushedBytes == 0) { _flushing = null; return; }
-                    flush = _output.FlushAsync();
-                }
-            }
-        }
-        catch
-        {
-            lock (_writeGate) _flushing = null;
-            throw;
-        }
-    }
+    public override ValueTask WriteAsync(byte[] frame) => _output.WriteAsync(frame);
 
     public override void Abort() => connection.Abort(new ConnectionAbortedException("websocket closed by the server"));
 
-    // The output pipe is flushed by the connection itself when it ends; the socket's backlog is ours.
-    public override ValueTask DrainAsync() => _direct?.DrainAsync() ?? default;
+    public override ValueTask DrainAsync() => _output.DrainAsync();
 }
